@@ -1,0 +1,27 @@
+"""dynamics: a rule-based expert system for couples work.
+
+Public API: load_case, parse_case, assess, explain, build_cycle, render (imported lazily so that
+`import dynamics` stays cheap and commands that do not draw never import networkx or graphviz).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_case": "case", "parse_case": "case", "Case": "case",
+    "DynamicsError": "errors", "CaseError": "errors",
+    "assess": "engine", "Assessment": "engine",
+    "explain": "explain",
+    "build_cycle": "cycle", "render": "render",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'dynamics' has no attribute {name!r}")

@@ -1,0 +1,288 @@
+"""Run the knowledge base over a case with experta and collect an explained Assessment.
+
+Certainty: every fact carries a certainty factor (cf) in -1..1. A rule's conclusion gets the rule's cf
+times the weakest cf among the facts it matched (MYCIN's rule of the weakest premise). When several rule
+firings conclude the same fact, their certainties combine the MYCIN way: two positives a, b give
+a + b - ab, two negatives a + b + ab, mixed signs (a + b) / (1 - min(|a|, |b|)). So independent
+evidence raises confidence, and contrary evidence (a rule with a negative cf) lowers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+
+from ._compat import import_experta
+from .case import Case
+from .compiler import (OFFSET_OVERRIDE, OFFSET_REJECT, OFFSET_SELECT, OFFSET_WEAK, Check, Compiler,
+                       fact_classes, layer_of, salience)
+from .errors import InputError
+from .facts import InputFact, combine, latest_measures, sessions_up_to, summarise
+from .rulebase import KnowledgeBase, Rule, Template, Var, load_knowledge
+
+CLINICIAN = "clinician"
+
+
+@dataclass
+class Contribution:
+    """One rule firing's support for a conclusion."""
+    rule: str
+    cf: float
+    combined: float
+    premises: list[str]
+    step: int
+
+
+@dataclass
+class Trace:
+    """How one fact came to be, and what became of it."""
+    template: str
+    slots: dict
+    cf: float = 0.0
+    status: str = "kept"
+    note: str = ""
+    origin: str = "rules"
+    contributions: list[Contribution] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+    input_origin: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """Return a short readable name such as strategy(partner=A, label=anxious)."""
+        inner = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        return f"{self.template}({inner})"
+
+
+def _key(template: Template, slots: dict) -> tuple:
+    return (template.name,) + tuple(slots.get(s) for s in template.slots)
+
+
+class Session:
+    """The state of one inference run: live facts, traces and the order of firing."""
+
+    def __init__(self, kb: KnowledgeBase, case: Case):
+        self.kb = kb
+        self.case = case
+        self.names = {p.id: p.name for p in case.partners}
+        self.live: dict[tuple, object] = {}
+        self.traces: dict[tuple, Trace] = {}
+        self.fired: list[tuple[int, str, dict]] = []
+
+    def describe(self, fact) -> str:
+        template = fact.__class__.__name__[2:]
+        t = self.kb.templates[template]
+        inner = ", ".join(f"{s}={fact.get(s)}" for s in t.slots if fact.get(s) is not None)
+        return f"{template}({inner}) cf={fact.get('cf', 1.0):.2f}"
+
+
+class DynamicsEngineBase:
+    """Methods mixed into the generated experta engine class."""
+
+    run_state: Session
+
+    def conclude(self, template: str, slots: dict, cf: float, rule: str, premises: list[str],
+                 why: str = "", origin: str = "rules"):
+        """Assert a conclusion, combining its certainty with any earlier support for it."""
+        st = self.run_state
+        t = st.kb.templates[template]
+        key = _key(t, slots)
+        cf = round(max(-1.0, min(1.0, cf)), 4)
+        trace = st.traces.get(key)
+        if trace is None or key not in st.live:
+            trace = st.traces[key] = Trace(template, {s: slots.get(s) for s in t.slots})
+            trace.cf, combined = cf, cf
+        else:
+            combined = round(combine(trace.cf, cf), 4) if origin != CLINICIAN else 1.0
+            trace.cf = combined
+        if origin == CLINICIAN:
+            trace.origin, trace.cf, combined = CLINICIAN, 1.0, 1.0
+        trace.contributions.append(Contribution(rule, cf, combined, premises, len(st.fired)))
+        if why and why not in trace.why:
+            trace.why.append(why)
+        cls = fact_classes()[template]
+        values = {s: slots[s] for s in t.slots if slots.get(s) is not None}
+        existing = st.live.get(key)
+        if existing is not None:
+            st.live[key] = self.modify(existing, cf=combined, origin=trace.origin)
+        else:
+            st.live[key] = self.declare(cls(**values, cf=combined, origin=trace.origin))
+
+    def take_back(self, fact, status: str, note: str) -> None:
+        """Retract a fact and record why."""
+        st = self.run_state
+        template = fact.__class__.__name__[2:]
+        key = _key(st.kb.templates[template], dict(fact))
+        self.retract(fact)
+        st.live.pop(key, None)
+        if key in st.traces:
+            st.traces[key].status = status
+            st.traces[key].note = note
+
+
+def _format_why(text: str, bindings: dict, names: dict) -> str:
+    """Fill {var} and {var.name} in a rule's why-template."""
+    out = text
+    for name, value in bindings.items():
+        if not isinstance(value, (str, int, float)):
+            continue
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        out = out.replace(f"{{{name}.name}}", names.get(value, str(value)) if isinstance(value, str) else shown)
+        out = out.replace(f"{{{name}}}", shown)
+    return " ".join(out.split())
+
+
+def _rule_action(rule: Rule):
+    asserts = rule.asserts
+    fact_slots = [f"f_{i}" for i, p in enumerate(rule.patterns) if not p.negated]
+    binds = {p.bind: f"f_{i}" for i, p in enumerate(rule.patterns) if p.bind and not p.negated}
+
+    def action(*args, **ctx):
+        engine = args[0]
+        st = engine.run_state
+        matched = [ctx[name] for name in fact_slots if name in ctx]
+        strength = min((f.get("cf", 1.0) for f in matched), default=1.0)
+        cf = rule.cf * strength
+        bindings = {k: v for k, v in ctx.items() if not k.startswith(("f_", "t_"))}
+        st.fired.append((len(st.fired) + 1, rule.id, bindings))
+        premises = [st.describe(f) for f in matched]
+        why = _format_why(rule.why, bindings, st.names) if rule.why else ""
+        for var in rule.retracts:
+            fact = ctx.get(binds.get(var, ""))
+            if fact is not None:
+                engine.take_back(fact, "withheld" if rule.layer == "gate" else "retracted",
+                                 why or rule.description)
+        for template, slots in asserts:
+            values = {k: (bindings.get(v.name) if isinstance(v, Var) else v) for k, v in slots}
+            engine.conclude(template, values, cf, rule.id, premises, why)
+    action.__name__ = rule.id.replace("-", "_")
+    return action
+
+
+def _selection_rules(kb: KnowledgeBase, compiler: Compiler) -> dict:
+    """Compile the clinician-judgement and strongest-candidate rules for single-valued templates."""
+    ex = import_experta()
+    classes = fact_classes()
+    Clin = classes["clinician"]
+    rules = {}
+    for name, t in kb.templates.items():
+        if not t.single:
+            continue
+        layer = layer_of(kb, name)
+        T = classes[name]
+        keyed = {k: ex.W(f"k_{i}") for i, k in enumerate(t.key)}
+        clin_key = ex.W("k_0") if t.key else ex.L("")
+
+        def reject(*args, _t=t, **ctx):
+            ctx_fact = ctx["c"]
+            args[0].run_state.fired.append((len(args[0].run_state.fired) + 1, f"clinician-reject:{_t.name}", {}))
+            args[0].take_back(ctx_fact, "rejected", f"rejected by the clinician: {ctx['r']}")
+
+        def override(*args, _t=t, **ctx):
+            st = args[0].run_state
+            slots = {k: ctx[f"k_{i}"] for i, k in enumerate(_t.key)}
+            slots[_t.value] = ctx["v"]
+            st.fired.append((len(st.fired) + 1, f"clinician-override:{_t.name}", {}))
+            args[0].conclude(_t.name, slots, 1.0, f"clinician-override:{_t.name}",
+                             [f"clinician override: {ctx['r']}"], f"set by the clinician: {ctx['r']}",
+                             origin=CLINICIAN)
+
+        def weak(*args, _t=t, **ctx):
+            fact = ctx["c"]
+            args[0].take_back(fact, "too weak", f"certainty {fact['cf']:.2f} is below the "
+                              f"{_t.min_cf:.2f} needed to report a {_t.name}")
+
+        def outrank(*args, _t=t, **ctx):
+            a, b = ctx["a"], ctx["b"]
+            args[0].take_back(b, "set aside", f"'{a[_t.value]}' is stronger ({a['cf']:.2f} against "
+                              f"{b['cf']:.2f})")
+
+        rules[f"sel_reject_{name}"] = ex.Rule(
+            ex.AS.c << T(**keyed, **{t.value: ex.W("v")}),
+            Clin(action="reject", conclusion=name, key=clin_key, value=ex.W("v"), reason=ex.W("r")),
+            salience=salience(kb, layer, OFFSET_REJECT))(reject)
+        override_key = {"key": ex.W("k_0")} if t.key else {"key": ex.L("")}
+        rules[f"sel_override_{name}"] = ex.Rule(
+            Clin(action="override", conclusion=name, value=ex.W("v"), reason=ex.W("r"), **override_key),
+            salience=salience(kb, layer, OFFSET_OVERRIDE))(override)
+        if t.min_cf > 0:
+            rules[f"sel_weak_{name}"] = ex.Rule(
+                ex.AS.c << T(cf=ex.P(lambda c, m=t.min_cf: c < m), origin="rules"),
+                salience=salience(kb, layer, OFFSET_WEAK))(weak)
+        beats = Check(["o1", "c1", "v1", "o2", "c2", "v2"],
+                      lambda v: (v["o1"] == CLINICIAN, v["c1"], v["v2"]) > (v["o2"] == CLINICIAN, v["c2"], v["v1"]),
+                      f"stronger {name}")
+        rules[f"sel_outrank_{name}"] = ex.Rule(
+            ex.AS.a << T(**keyed, **{t.value: ex.W("v1"), "cf": ex.W("c1"), "origin": ex.W("o1")}),
+            ex.AS.b << T(**keyed, **{t.value: ex.W("v2"), "cf": ex.W("c2"), "origin": ex.W("o2")}),
+            ex.TEST(beats), salience=salience(kb, layer, OFFSET_SELECT))(outrank)
+    return rules
+
+
+@functools.lru_cache(maxsize=None)
+def engine_class():
+    """Return the experta engine class compiled from the knowledge base (built once per process)."""
+    ex = import_experta()
+    kb = load_knowledge()
+    compiler = Compiler(kb, fact_classes())
+    attrs = {f"rule_{i:03d}_{r.id.replace('-', '_')}": compiler.compile_rule(r, _rule_action(r))
+             for i, r in enumerate(kb.rules)}
+    attrs.update(_selection_rules(kb, compiler))
+    return type("DynamicsEngine", (DynamicsEngineBase, ex.KnowledgeEngine), attrs)
+
+
+@functools.lru_cache(maxsize=1)
+def _engine():
+    return engine_class()()
+
+
+def clinician_facts(case: Case, as_of: dt.date) -> list[InputFact]:
+    """Return the clinician's latest judgement per conclusion, up to the assessment date."""
+    kb = load_knowledge()
+    by_path = {t.conclusion: t for t in kb.templates.values() if t.conclusion}
+    latest = {}
+    for note in case.annotations:
+        if note.kind in ("confirm", "reject", "override") and note.date <= as_of and note.conclusion:
+            latest[note.conclusion] = note
+    facts = []
+    for path, note in latest.items():
+        parts = path.split(".")
+        if parts[0] == "partners":
+            template, key = by_path["partners.{partner}.strategy"], parts[1]
+        else:
+            template, key = by_path[path], ""
+        if note.value is None:
+            continue
+        facts.append(InputFact("clinician", {
+            "action": note.kind, "conclusion": template.name, "key": key, "value": note.value,
+            "reason": note.reason or "", "by": note.by, "date": note.date.isoformat()},
+            origin=[f"line {note.line}: {note.kind} {path} = {note.value} by {note.by} on {note.date}"]))
+    return facts
+
+
+def run(case: Case, as_of: dt.date | None = None) -> Session:
+    """Run the engine on a case and return the finished Session with its traces."""
+    sessions = sessions_up_to(case, as_of)
+    if not sessions:
+        raise InputError(f"no session on or before {as_of}", file=case.path,
+                         hint=f"use a date on or after the first session ({case.sessions[0].date})")
+    kb = load_knowledge()
+    engine = _engine()
+    engine.reset()
+    state = Session(kb, case)
+    engine.run_state = state
+    inputs = summarise(case, sessions) + clinician_facts(case, sessions[-1].date)
+    for entry_id, entry in sorted(kb.interventions.items()):
+        inputs.append(InputFact("catalog", {"intervention": entry_id, "conjoint": bool(entry["conjoint"]),
+                                            "priority": int(entry["priority"])}))
+    classes = fact_classes()
+    for item in inputs:
+        t = kb.templates[item.template]
+        key = _key(t, item.slots)
+        trace = Trace(item.template, dict(item.slots), item.cf, origin="case", input_origin=item.origin)
+        state.traces[key] = trace
+        values = {k: v for k, v in item.slots.items() if v is not None}
+        state.live[key] = engine.declare(classes[item.template](**values, cf=item.cf, origin="case"))
+    engine.run()
+    state.sessions = sessions
+    return state
