@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,9 +13,10 @@ from . import labels
 from .errors import CaseError, one_of, suggest
 from .instruments import INSTRUMENTS
 from .vocabulary import vocabulary
-from .yamlnodes import Node, decode, parse
+from .yamlnodes import MAX_BYTES, Node, decode, parse, too_large
 
 FORMAT_VERSION = 1
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 PARTNER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 ANNOTATION_KINDS = ("note", "observe", "episode", "session", "confirm", "reject", "override")
@@ -89,6 +91,7 @@ class Annotation:
     frequency: str | None = None
     session: dt.date | None = None
     label: str | None = None
+    source: str | None = None
     line: int = 0
 
 
@@ -158,10 +161,10 @@ class _Reader:
             return node.raw or str(node.value)
         return str(node.value) if not isinstance(node.value, str) else node.value
 
-    def integer(self, node: Node, what: str, minimum: int | None = None) -> int:
+    def integer(self, node: Node, what: str, minimum: int | None = None,
+                hint: str = "write a whole number such as 12, without quotes") -> int:
         if node.kind != "scalar" or isinstance(node.value, bool) or not isinstance(node.value, int):
-            self.fail(node, f"{what} should be a whole number, not {_describe(node)}",
-                      "write a number such as 12")
+            self.fail(node, f"{what} should be a whole number, not {_describe(node)}", hint)
         if minimum is not None and node.value < minimum:
             self.fail(node, f"{what} should be at least {minimum}, not {node.value}",
                       f"use a number of {minimum} or more")
@@ -177,9 +180,12 @@ class _Reader:
         value = node.value
         if isinstance(value, str):
             try:
+                if not ISO_DATE.match(value.strip()):
+                    raise ValueError(value)
                 value = dt.date.fromisoformat(value.strip())
             except ValueError:
-                self.fail(node, f"{what} '{node.value}' is not a date", "write it as YYYY-MM-DD")
+                self.fail(node, f"{what} '{value}' is not a valid date",
+                          "write a real day as YYYY-MM-DD, for example 2026-09-14")
         if isinstance(value, dt.datetime):
             self.fail(node, f"{what} should be a date without a time", "write it as YYYY-MM-DD")
         if not isinstance(value, dt.date):
@@ -190,7 +196,7 @@ class _Reader:
         if node.kind == "scalar" and isinstance(node.value, bool):
             self.fail(node, f"{what} '{node.raw}' was read by YAML as a true/false value",
                       f"quote it: '{node.raw}'")
-        value = self.string(node, what)
+        value = self.string(node, what, hint_all or one_of(choices))
         if value not in choices:
             hint = suggest(value, choices) or hint_all or one_of(choices)
             self.fail(node, f"unknown {what} '{value}'", hint)
@@ -234,7 +240,11 @@ def load_case(path: str | Path) -> Case:
     """Read and check a case file; raise CaseError naming file, line and column on any problem."""
     name = str(path)
     try:
-        data = Path(path).read_bytes() if Path(path).stat().st_size <= 64 * 1024 * 1024 else None
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                size = os.fstat(handle.fileno()).st_size
+                raise too_large(name, size if size > MAX_BYTES else None)
     except FileNotFoundError:
         raise CaseError("no such file", file=name, hint="check the path") from None
     except IsADirectoryError:
@@ -245,17 +255,15 @@ def load_case(path: str | Path) -> Case:
     except OSError as exc:
         raise CaseError(f"cannot be read ({exc.strerror or exc})", file=name,
                         hint="check the path") from None
-    if data is None:
-        raise CaseError("file is far larger than a case file may be (8 MiB)", file=name, line=1,
-                        column=1, hint="split the case or check that this is the right file")
     return parse_case(data, name)
 
 
 def parse_case(data: bytes | str, filename: str = "<input>") -> Case:
     """Check case-file text or bytes and return the Case."""
     text = decode(data, filename) if isinstance(data, bytes) else data
-    if isinstance(data, str) and len(data.encode("utf-8", "surrogatepass")) > 8 * 1024 * 1024:
-        decode(data.encode("utf-8", "surrogatepass"), filename)
+    if isinstance(data, str) and len(data) > MAX_BYTES // 4 and \
+            len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise too_large(filename, len(data.encode("utf-8", "surrogatepass")))
     root = parse(text, filename)
     reader = _Reader(filename)
     if root is None or (root.kind == "scalar" and root.value is None):
@@ -263,7 +271,7 @@ def parse_case(data: bytes | str, filename: str = "<input>") -> Case:
                         hint="a case needs version, case_id, partners and sessions (see cases/ for examples)")
     top = reader.mapping(root, "the case", ("version", "case_id", "partners", "sessions"),
                          ("relationship", "annotations"))
-    version = reader.integer(top["version"], "version")
+    version = reader.integer(top["version"], "version", hint=f"write 'version: {FORMAT_VERSION}'")
     if version != FORMAT_VERSION:
         reader.fail(top["version"], f"format version {version} is not supported",
                     f"this dynamics reads version {FORMAT_VERSION}")
@@ -409,8 +417,11 @@ def _annotations(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Ann
     items = _list_or_empty(reader, node, "annotations", "use 'dynamics annotate' to add annotations")
     result = []
     for item in items:
-        if item.kind != "mapping" or "kind" not in item.value:
+        if item.kind != "mapping":
             reader.mapping(item, "an annotation", ("kind",), ())
+        if "kind" not in item.value:
+            reader.fail(item, "an annotation is missing the required key 'kind'",
+                        f"add 'kind:' with one of {', '.join(ANNOTATION_KINDS)}")
         kind = reader.choice(item.value["kind"], "annotation kind", ANNOTATION_KINDS)
         required, optional = _ANNOTATION_KEYS[kind]
         fields = reader.mapping(item, f"a '{kind}' annotation", ("kind", "date", "by") + required, optional)
@@ -431,12 +442,13 @@ def _annotations(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Ann
             elif key == "conclusion":
                 values[key] = _conclusion_path(reader, sub, ids)
             elif key == "source":
-                continue
+                values[key] = reader.choice(sub, "source", tuple(vocabulary().reporter_weight))
             else:
                 values[key] = reader.string(sub, key)
         if kind in ("override", "confirm", "reject") and values.get("value") is not None:
             allowed = labels.CONCLUSIONS[labels.conclusion_key(values["conclusion"])]
-            reader.choice(fields["value"], f"value for {values['conclusion']}", allowed)
+            reader.choice(fields["value"], f"value for {values['conclusion']}", allowed,
+                          "use one of " + ", ".join(allowed))
         result.append(Annotation(**values))
     return tuple(result)
 

@@ -8,6 +8,7 @@ anything is built, and so that every later error can point at the exact place in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -23,7 +24,8 @@ try:
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Parser = yaml.SafeLoader
 
-_STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+_YAML_TAG = "tag:yaml.org,2002:"
+_STANDARD_TAGS = {f"{_YAML_TAG}{t}" for t in
                   ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -55,33 +57,71 @@ class Node:
 Container = Union[dict, list]
 
 
+def too_large(filename: str, size: int | None = None) -> CaseError:
+    """Return the error for a file over the size limit (size in bytes when known)."""
+    limit = f"the {MAX_BYTES // (1024 * 1024)} MiB a case file may be"
+    what = f"file is {size:,} bytes, more than {limit}" if size else f"file is larger than {limit}"
+    return CaseError(what, file=filename, line=1, column=1,
+                     hint="split the case or check that this is the right file")
+
+
 def decode(data: bytes, filename: str) -> str:
     """Decode UTF-8 bytes, naming the line and column of the first bad byte."""
     if len(data) > MAX_BYTES:
-        raise CaseError(f"file is {len(data):,} bytes, more than the {MAX_BYTES // (1024 * 1024)} MiB "
-                        "a case file may be", file=filename, line=1, column=1,
-                        hint="split the case or check that this is the right file")
+        raise too_large(filename, len(data))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise CaseError("file is saved as UTF-16, not UTF-8", file=filename, line=1, column=1,
+                        hint="save the file as UTF-8")
+    if b"\x00" in data:
+        _refuse_nul(data.decode("latin-1"), data.index(b"\x00"), filename)
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         before = data[:exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise CaseError(f"byte 0x{data[exc.start]:02x} is not valid UTF-8", file=filename,
                         line=line, column=column, hint="save the file as UTF-8") from None
-    if "\x00" in text:
-        index = text.index("\x00")
-        line = text.count("\n", 0, index) + 1
-        raise CaseError("file contains NUL bytes and looks binary, not a YAML case file",
-                        file=filename, line=line, column=index - (text.rfind("\n", 0, index) + 1) + 1,
-                        hint="give the path of a .yaml case file")
-    return text
+
+
+# YAML allows tab, line breaks and printable Unicode; anything else (control characters, lone
+# surrogates) is refused here, with its place, before the parser sees it.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def check_characters(text: str, filename: str) -> None:
+    """Refuse NUL bytes (binary files) and other characters YAML does not allow, naming the place."""
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is None:
+        return
+    index = bad.start()
+    if bad.group() == "\x00":
+        _refuse_nul(text, index, filename)
+    line, column = _place(text, index)
+    raise CaseError(f"character U+{ord(bad.group()):04X} is not allowed in a YAML file", file=filename,
+                    line=line, column=column, hint="delete it, or write it as an escape inside double quotes")
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
+    """Return the 1-based line and column of a character index."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _refuse_nul(text: str, index: int, filename: str) -> None:
+    line, column = _place(text, index)
+    raise CaseError("file contains NUL bytes and looks binary, not a YAML case file",
+                    file=filename, line=line, column=column, hint="give the path of a .yaml case file")
 
 
 def _scalar(event: yaml.ScalarEvent) -> Any:
-    """Resolve a scalar event to a Python value the way YAML's safe schema does."""
+    """Resolve a scalar event to a Python value the way YAML's safe schema does.
+
+    A plain scalar that only looks like a date or number (2026-02-30) stays text, so that the field
+    it belongs to can say what it expected; an explicit standard tag that does not fit raises ValueError.
+    """
     tag = event.tag
-    if tag is None or tag == "!":
+    explicit = tag not in (None, "!")
+    if not explicit:
         if event.implicit[0]:
             tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, (True, False))
         else:
@@ -89,11 +129,17 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     if tag == "tag:yaml.org,2002:str":
         return event.value
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-    return _CONSTRUCTOR.construct_object(node, deep=True)
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    except (ValueError, OverflowError, KeyError, AttributeError, TypeError, yaml.YAMLError):
+        if explicit:
+            raise ValueError(tag.rsplit(":", 1)[-1]) from None
+        return event.value
 
 
 def parse(text: str, filename: str) -> Node | None:
     """Parse YAML text into a located Node tree, or None for an empty document."""
+    check_characters(text, filename)
     stack: list[tuple[Node, Any]] = []   # (container node, pending key node for mappings)
     root: Node | None = None
     documents = 0
@@ -137,7 +183,8 @@ def parse(text: str, filename: str) -> Node | None:
             if tag not in (None, "!") and tag not in _STANDARD_TAGS and not (
                     isinstance(event, yaml.ScalarEvent) and event.implicit[0] and tag is None):
                 mark = event.start_mark
-                raise CaseError(f"YAML tag '{tag}' is not allowed in case files", file=filename,
+                shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
+                raise CaseError(f"YAML tag '{shown}' is not allowed in case files", file=filename,
                                 line=mark.line + 1, column=mark.column + 1, hint="remove the tag")
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
@@ -164,10 +211,10 @@ def parse(text: str, filename: str) -> Node | None:
                 mark = event.start_mark
                 try:
                     value = _scalar(event)
-                except (ValueError, OverflowError, yaml.YAMLError):
-                    raise CaseError(f"'{event.value[:40]}' is not a valid value (a date or number?)",
+                except ValueError as exc:
+                    raise CaseError(f"'{event.value[:40]}' cannot be read as the tagged type '!!{exc}'",
                                     file=filename, line=mark.line + 1, column=mark.column + 1,
-                                    hint="write dates as YYYY-MM-DD with a real day") from None
+                                    hint=f"remove the '!!{exc}' tag or correct the value") from None
                 place(Node(value, mark.line + 1, mark.column + 1, raw=event.value,
                            quoted=event.style in ("'", '"')))
     except yaml.MarkedYAMLError as exc:
@@ -177,6 +224,7 @@ def parse(text: str, filename: str) -> Node | None:
                         line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
                         hint="fix the YAML at that place (check indentation, colons and quotes)") from None
     except yaml.YAMLError as exc:
-        raise CaseError(f"YAML could not be read: {exc}", file=filename, line=1, column=1,
+        reason = getattr(exc, "reason", None) or type(exc).__name__
+        raise CaseError(f"YAML could not be read ({reason})", file=filename, line=1, column=1,
                         hint="check that this is a YAML case file") from None
     return root
