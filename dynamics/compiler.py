@@ -88,9 +88,14 @@ class Compiler:
                     bound.add(spec.name)
                 continue
             if isinstance(spec, tuple) and spec and all(isinstance(c, Constraint) for c in spec):
-                literal_parts, var_parts = [], []
+                literal_parts, var_parts, binds = [], [], []
                 for c in spec:
                     operand = c.value
+                    if c.op == "as":
+                        binds.append(operand.name)
+                        if not pattern.negated:
+                            bound.add(operand.name)
+                        continue
                     if isinstance(operand, Var) or (isinstance(operand, tuple)
                                                     and any(isinstance(x, Var) for x in operand)):
                         var_parts.append(c)
@@ -106,6 +111,8 @@ class Compiler:
                         except TypeError:
                             return False
                     constraint = ex.P(match)
+                for name in binds:
+                    constraint = ex.W(name) if constraint is None else (constraint & ex.W(name))
                 if var_parts:
                     name = self.fresh()
                     bind = ex.W(name)

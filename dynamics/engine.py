@@ -120,6 +120,9 @@ class DynamicsEngineBase:
             st.traces[key].note = note
 
 
+_FREQ = ("never", "rarely", "sometimes", "often", "constantly")
+
+
 def _format_why(text: str, bindings: dict, names: dict) -> str:
     """Fill {var} and {var.name} in a rule's why-template."""
     out = text
@@ -127,6 +130,8 @@ def _format_why(text: str, bindings: dict, names: dict) -> str:
         if not isinstance(value, (str, int, float)):
             continue
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_FREQ):
+            out = out.replace(f"{{{name}.freq}}", _FREQ[value])
         out = out.replace(f"{{{name}.name}}", names.get(value, str(value)) if isinstance(value, str) else shown)
         out = out.replace(f"{{{name}}}", shown)
     return " ".join(out.split())
@@ -142,8 +147,9 @@ def _rule_action(rule: Rule):
         st = engine.run_state
         matched = [ctx[name] for name in fact_slots if name in ctx]
         strength = min((f.get("cf", 1.0) for f in matched), default=1.0)
-        cf = rule.cf * strength
         bindings = {k: v for k, v in ctx.items() if not k.startswith(("f_", "t_"))}
+        base = float(bindings[rule.cf.name]) if isinstance(rule.cf, Var) else rule.cf
+        cf = max(-1.0, min(1.0, base)) * strength
         st.fired.append((len(st.fired) + 1, rule.id, bindings))
         premises = [st.describe(f) for f in matched]
         why = _format_why(rule.why, bindings, st.names) if rule.why else ""

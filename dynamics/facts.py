@@ -172,14 +172,14 @@ def _groups(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
     facts = []
     for pid in case.partner_ids:
         window = {g: sum(sc.get((pid, g), 0.0) * RECENCY ** (latest_index - i) for i, sc in enumerate(scores))
-                  for g in CYCLE_GROUPS}
-        total = sum(window.values())
+                  for g in vocab.groups}
+        total = sum(window[g] for g in CYCLE_GROUPS)
         for gid in vocab.groups:
             latest = scores[-1].get((pid, gid), 0.0)
             previous = scores[-2].get((pid, gid), 0.0) if len(scores) > 1 else None
-            share = round(window[gid] / total, 4) if gid in window and total else 0.0
+            share = round(window[gid] / total, 4) if gid in CYCLE_GROUPS and total else 0.0
             facts.append(InputFact("group", {
-                "partner": pid, "group": gid, "score": latest,
+                "partner": pid, "group": gid, "score": latest, "window": round(window.get(gid, 0.0), 4),
                 "previous": previous if previous is not None else -1.0, "share": share,
                 "trend": _trend(latest, previous)}, origin=[f"{pid} {gid}: {latest:g} in the latest session"]))
     return facts

@@ -15,7 +15,8 @@ A rule reads like a CLIPS rule written in YAML:
 
 `?name` is a variable: bound at its first use, joined at later ones. A slot constraint is a literal,
 a variable, or a mapping of comparisons ({">=": often}, {in: [a, b]}); frequency names compare by
-their rank. `not` negates a pattern; `as: ?f` binds the matched fact (for `retract`). Compilation into
+their rank. `not` negates a pattern; `as: ?f` binds the matched fact (for `retract`), and `as: ?v` inside a
+comparison mapping binds the slot's value too ({in: [a, b], as: ?v}). Compilation into
 experta lives in dynamics/compiler.py.
 """
 
@@ -78,7 +79,7 @@ class Rule:
     tests: tuple[Test, ...]
     asserts: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
     retracts: tuple[str, ...]
-    cf: float
+    cf: Any
     why: str
     sources: tuple[str, ...]
     fallback: bool = False
@@ -145,6 +146,9 @@ def _slot(raw: Any, where: str, file: str) -> Any:
     if isinstance(raw, dict):
         constraints = []
         for op, operand in raw.items():
+            if op == "as":
+                constraints.append(Constraint("as", _value(operand)))
+                continue
             if op not in OPS:
                 raise KnowledgeError(f"{where}: unknown comparison '{op}'", file=file,
                                      hint=suggest(op, OPS) or f"use one of {', '.join(OPS)}")
@@ -220,9 +224,22 @@ def parse_rule(raw: dict, layer: str, file: str) -> Rule:
                                      file=file)
             asserts.append((name, tuple((k, _value(v)) for k, v in slots.items())))
     return Rule(rid, layer, str(raw.get("description", "")).strip(), tuple(patterns), tuple(tests),
-                tuple(asserts), tuple(retracts), float(raw.get("cf", 1.0)), str(raw.get("why", "")).strip(),
+                tuple(asserts), tuple(retracts), _cf(raw.get("cf", 1.0), where, file), str(raw.get("why", "")).strip(),
                 tuple(str(s) for s in raw.get("sources") or ()), bool(raw.get("fallback", False)),
                 file, int(raw.get("line", 0)))
+
+
+def _cf(raw: Any, where: str, file: str) -> Any:
+    value = _value(raw)
+    if isinstance(value, Var):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise KnowledgeError(f"{where}: cf should be a number in -1..1 or a variable", file=file) from None
+    if not -1.0 <= number <= 1.0:
+        raise KnowledgeError(f"{where}: cf {number} is outside -1..1", file=file)
+    return number
 
 
 def parse_source(citation: str) -> tuple[str, int | None, int | None] | None:
