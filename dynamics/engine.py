@@ -130,6 +130,10 @@ def _format_why(text: str, bindings: dict, names: dict) -> str:
         if not isinstance(value, (str, int, float)):
             continue
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        if isinstance(value, str) and f"{{{name}.label}}" in out:
+            from .vocabulary import vocabulary
+            behavior = vocabulary().behaviors.get(value)
+            out = out.replace(f"{{{name}.label}}", behavior.label if behavior else value.replace("_", " "))
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_FREQ):
             out = out.replace(f"{{{name}.freq}}", _FREQ[value])
         out = out.replace(f"{{{name}.name}}", names.get(value, str(value)) if isinstance(value, str) else shown)
