@@ -1,0 +1,170 @@
+"""Draw the trend chart of a report as a self-contained SVG: the ratio per session and each partner's
+behaviour groups per session. Pure text out; no plotting library, no outside references."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+#: the groups drawn, in legend order, with a colour-blind-safe colour and a dash pattern for grey prints
+GROUPS = (
+    ("connect", "#009E73", ""),
+    ("pursue", "#E69F00", ""),
+    ("withdraw", "#0072B2", "6 3"),
+    ("attack", "#D55E00", "2 3"),
+    ("drift", "#8C6BB1", "8 3 2 3"),
+)
+RATIO_LOW, RATIO_HIGH = 0.05, 20.0
+RATIO_TICKS = (0.1, 0.5, 1.0, 5.0, 20.0)
+FONT = "font-family:inherit;font-size:12px"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A plotting area inside the SVG, in pixels."""
+    left: float
+    top: float
+    width: float
+    height: float
+
+    def x(self, index: int, count: int) -> float:
+        """Return the x of the index-th of count evenly spaced sessions."""
+        if count == 1:
+            return self.left + self.width / 2
+        pad = min(36.0, self.width / (2 * count))
+        return self.left + pad + index * (self.width - 2 * pad) / (count - 1)
+
+
+def ratio_words(value: float, positive: float = 1.0, negative: float = 1.0) -> str:
+    """Return a ratio as a person reads it: '5.0:1', '1:14', or a note when one side is empty."""
+    if negative == 0:
+        return "no negative moves" if positive else "nothing recorded"
+    if value >= 1:
+        return f"{value:.1f}:1"
+    return f"1:{1 / value:.0f}" if value > 0 else "no positive moves"
+
+
+def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = "") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" style="{FONT}{extra}">'
+            f"{escape(body)}</text>")
+
+
+def _short_date(iso: str) -> str:
+    return iso[5:] if len(iso) == 10 else iso
+
+
+def _ratio_y(frame: Frame, value: float) -> float:
+    clamped = min(max(value, RATIO_LOW), RATIO_HIGH)
+    span = math.log(RATIO_HIGH) - math.log(RATIO_LOW)
+    return frame.top + frame.height * (1 - (math.log(clamped) - math.log(RATIO_LOW)) / span)
+
+
+def _ratio_panel(sessions: list[dict], frame: Frame, words: dict) -> list[str]:
+    out = [_text(frame.left, frame.top - 12, words["ratio_title"], "start", ";font-weight:600")]
+    target_top = _ratio_y(frame, RATIO_HIGH)
+    target = _ratio_y(frame, 5.0)
+    out.append(f'<rect x="{frame.left}" y="{target_top:.1f}" width="{frame.width}" '
+               f'height="{target - target_top:.1f}" fill="#009E73" fill-opacity="0.08"/>')
+    out.append(_text(frame.left + frame.width - 4, target_top + 14, words["target"], "end",
+                     ";fill:#00664a"))
+    for tick in RATIO_TICKS:
+        y = _ratio_y(frame, tick)
+        dash = "" if tick in (1.0, 5.0) else ' stroke-dasharray="2 3"'
+        out.append(f'<line x1="{frame.left}" x2="{frame.left + frame.width}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="#bbb"{dash}/>')
+        label = f"{tick:g}:1" if tick >= 1 else f"1:{1 / tick:g}"
+        out.append(_text(frame.left - 6, y + 4, label, "end", ";fill:#555"))
+    points = [(frame.x(i, len(sessions)), _ratio_y(frame, s["ratio"])) for i, s in enumerate(sessions)]
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#333" stroke-width="2"/>')
+    for (x, y), s in zip(points, sessions):
+        label = ratio_words(s["ratio"], s["positive"], s["negative"])
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#333"><title>{escape(s["date"])}: '
+                   f'{s["positive"]:g} positive, {s["negative"]:g} negative</title></circle>')
+        out.append(_text(x, y - 9 if y > frame.top + 20 else y + 18, label, extra=";font-weight:600"))
+    for i, s in enumerate(sessions):
+        out.append(_text(frame.x(i, len(sessions)), frame.top + frame.height + 16, _short_date(s["date"]),
+                         extra=";fill:#555"))
+    return out
+
+
+def _nice_max(value: float) -> int:
+    for step in (4, 8, 12, 16, 20, 30, 40, 60, 80, 100):
+        if value <= step:
+            return step
+    return int(math.ceil(value / 50.0) * 50)
+
+
+def _group_panel(sessions: list[dict], pid: str, title: str, frame: Frame, top: float) -> list[str]:
+    out = [_text(frame.left, frame.top - 12, title, "start", ";font-weight:600")]
+    for k in range(5):
+        value = top * k / 4
+        y = frame.top + frame.height * (1 - k / 4)
+        out.append(f'<line x1="{frame.left}" x2="{frame.left + frame.width}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="{"#999" if k == 0 else "#e2e2e2"}"/>')
+        out.append(_text(frame.left - 6, y + 4, f"{value:g}", "end", ";fill:#555"))
+    count = len(sessions)
+    for gid, colour, dash in GROUPS:
+        values = [s["groups"].get(pid, {}).get(gid, 0.0) for s in sessions]
+        if not any(values):
+            continue
+        points = [(frame.x(i, count), frame.top + frame.height * (1 - v / top)) for i, v in enumerate(values)]
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        if count > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dashes}/>')
+        for (x, y), v, s in zip(points, values, sessions):
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>'
+                       f'{escape(s["date"])}: {escape(gid)} {v:g}</title></circle>')
+    for i, s in enumerate(sessions):
+        out.append(_text(frame.x(i, count), frame.top + frame.height + 16, _short_date(s["date"]),
+                         extra=";fill:#555"))
+    return out
+
+
+def _legend(x: float, y: float, names: dict[str, str]) -> list[str]:
+    out = []
+    for gid, colour, dash in GROUPS:
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
+                   f'stroke-width="2.5"{dashes}/>')
+        label = names.get(gid, gid)
+        out.append(_text(x + 27, y, label, "start"))
+        x += 40 + 6.5 * len(label)
+    return out
+
+
+def trend_svg(trends: dict, partners: dict[str, str], words: dict) -> str:
+    """Return the trend chart as an SVG element.
+
+    trends is the assessment's `trends` entry; partners maps partner id -> display name; words holds
+    the audience's wording: ratio_title, target, groups_title, group names under `groups`, and
+    caption (the accessible description).
+    """
+    sessions = trends.get("sessions", [])
+    width, left = 760, 54
+    ratio = Frame(left, 34, width - left - 16, 150)
+    panels_top = ratio.top + ratio.height + 78
+    gap = 40
+    panel_width = (width - left - 16 - gap) / 2
+    height = panels_top + 150 + 34
+    out = [f'<svg viewBox="0 0 {width} {height:.0f}" '
+           f'width="{width}" height="{height:.0f}" role="img" class="trend-chart">',
+           f"<title>{escape(words['caption'])}</title>"]
+    if not sessions:
+        out.append(_text(width / 2, 40, words.get("empty", "No sessions to chart.")))
+        out.append("</svg>")
+        return "\n".join(out)
+    out += _ratio_panel(sessions, ratio, words)
+    out.append(_text(left - 40, panels_top - 44, words["groups_title"], "start", ";font-weight:600"))
+    out += _legend(left - 40, panels_top - 24, words["groups"])
+    peak = max((s["groups"].get(pid, {}).get(gid, 0.0) for s in sessions for pid in partners
+                for gid, _, _ in GROUPS), default=0.0)
+    top = _nice_max(max(peak, 1.0))
+    for i, (pid, name) in enumerate(partners.items()):
+        frame = Frame(left + i * (panel_width + gap), panels_top + 14, panel_width, 150)
+        out += _group_panel(sessions, pid, name, frame, top)
+    out.append("</svg>")
+    return "\n".join(out)

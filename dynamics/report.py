@@ -1,0 +1,336 @@
+"""Session reports: one assessment laid out for a clinician (or, as a handout, for the couple).
+
+`build_report` gathers everything a report shows into plain data; `html` and `markdown` render it with
+the Jinja2 templates in dynamics/templates. Nothing here writes files: the CLI does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from dataclasses import dataclass
+
+from . import knowledge
+from .assessment import Assessment
+from .case import Case
+from .charts import trend_svg
+from .vocabulary import vocabulary
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("clinician", "couple")
+MOVES_SHOWN = 6
+
+#: clinician-facing names of the risk ids the rules conclude; unknown ids are shown humanised
+RISK_TITLES = {
+    "contempt": "Contempt",
+    "stonewalling": "Stonewalling",
+    "four-horsemen": "Four horsemen (criticism, contempt, defensiveness, stonewalling)",
+    "low-positive-ratio": "Low positive-to-negative ratio",
+    "secure-drift": "Drift in the steadier partner",
+    "exit-risk": "Exit risk",
+    "trust-rupture": "Trust rupture",
+    "turning-away": "Turning away from bids",
+}
+
+#: interventions whose `this_week` step is the clinician's to arrange, so a couple handout leaves it out
+CLINICIAN_STEPS = frozenset({"safety-first", "individual-therapy"})
+
+#: everyday words for where a couple is in their work, for the handout (no clinical stage names)
+COUPLE_STAGES = {
+    "escalation": "Right now the pattern tends to run on its own once it starts.",
+    "de-escalation": "You have started to catch the pattern and calm things down sooner.",
+    "restructuring": "You are trying out new ways of reaching for each other.",
+    "consolidation": "The old pattern shows up rarely now, and warmth clearly wins out.",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one report shows, ready for a template."""
+    audience: str
+    context: dict
+
+    def html(self) -> str:
+        """Return the report as one self-contained HTML document."""
+        return _template("html", f"report-{self.audience}.html.j2").render(**self.context)
+
+    def markdown(self, diagram_file: str, trend_file: str) -> str:
+        """Return the report as Markdown that links the two SVG files written beside it."""
+        return _template("md", f"report-{self.audience}.md.j2").render(
+            **self.context, diagram_file=diagram_file, trend_file=trend_file)
+
+    @property
+    def diagram_svg(self) -> str | None:
+        """Return the cycle diagram as a standalone SVG document, or None when it could not be drawn."""
+        return self.context["diagram"]["standalone"]
+
+    @property
+    def trend_svg(self) -> str:
+        """Return the trend chart as a standalone SVG document."""
+        return _standalone(str(self.context["trend_svg"]))
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+def _md_escape(value: object) -> str:
+    """Escape text for Markdown: one line, no raw HTML, no accidental emphasis, links or table cells."""
+    import markupsafe
+    if isinstance(value, markupsafe.Markup):
+        return str(value)
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
+
+
+def _long_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(str(iso))
+    return f"{day.day} {day:%B %Y}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{round(value * 100):d}%"
+
+
+def _link(name: str):
+    """Return a relative file name quoted for use as a link target."""
+    import urllib.parse
+
+    import markupsafe
+    return markupsafe.Markup(urllib.parse.quote(str(name)))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(kind: str):
+    import jinja2
+    common = {"loader": jinja2.PackageLoader("dynamics", "templates"), "trim_blocks": True,
+              "lstrip_blocks": True, "keep_trailing_newline": True, "undefined": jinja2.StrictUndefined}
+    if kind == "html":
+        env = jinja2.Environment(autoescape=True, **common)
+    else:
+        # Markdown has its own dangerous characters, so its "autoescape" is a finalize hook that escapes
+        # every printed value for Markdown; values marked safe (Markup) pass through unchanged.
+        env = jinja2.Environment(autoescape=False, finalize=_md_escape, **common)
+    env.filters.update(longdate=_long_date, percent=_percent, link=_link)
+    return env
+
+
+def _template(kind: str, name: str):
+    return _environment(kind).get_template(name)
+
+
+# --- the cycle diagram ---------------------------------------------------------------------------
+
+def _standalone(svg: str) -> str:
+    """Return an inline SVG element as a file of its own (with the XML namespace)."""
+    if "xmlns=" not in svg.split(">", 1)[0]:
+        svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg.strip() + "\n"
+
+
+def inline_svg(document: str) -> str:
+    """Return an SVG document as an element to embed in HTML: no prologue, doctype, comments or namespaces."""
+    text = re.sub(r"<\?xml.*?\?>", "", document, flags=re.S)
+    text = re.sub(r"<!DOCTYPE.*?>", "", text, flags=re.S)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+    return text.strip()
+
+
+def _diagram(case: Case, assessment: Assessment, audience: str) -> dict:
+    """Draw the cycle diagram, or say why it could not be drawn."""
+    try:
+        from .cycle import build_cycle
+        from .render import render
+    except ImportError:
+        return {"svg": None, "standalone": None, "note": "The cycle diagram is not available in this version."}
+    try:
+        document = render(build_cycle(case, assessment, audience=audience), "svg").decode("utf-8")
+    except Exception as exc:  # Graphviz missing or failing must not cost the clinician the whole report
+        log.warning("could not draw the cycle diagram: %s", exc)
+        return {"svg": None, "standalone": None,
+                "note": f"The cycle diagram could not be drawn ({type(exc).__name__}); "
+                        "run 'dynamics render' for details."}
+    return {"svg": inline_svg(document), "standalone": document, "note": None}
+
+
+# --- gathering -----------------------------------------------------------------------------------
+
+def _strategy_words(strategy: str) -> str:
+    return "not yet clear" if strategy == "undetermined" else f"{strategy}-ish"
+
+
+def _evidence(assessment: Assessment, pid: str) -> list[str]:
+    """Return the rules' reasons for a partner's strategy, strongest support first."""
+    lines: list[str] = []
+    for trace in assessment.run.traces.values():
+        if trace.template == "strategy" and trace.status == "kept" and trace.slots.get("partner") == pid:
+            lines.extend(w for w in trace.why if w not in lines)
+    return lines
+
+
+def _moves(case: Case, session, pid: str, couple: bool) -> list[dict]:
+    """Return a partner's most frequent observed moves in one session."""
+    vocab = vocabulary()
+    order = list(vocab.groups)
+    seen: dict[str, dict] = {}
+    for obs in session.observations:
+        if obs.partner != pid or obs.frequency == "never":
+            continue
+        behavior = vocab.behaviors[obs.behavior]
+        rank = vocab.rank(obs.frequency)
+        if obs.behavior in seen and seen[obs.behavior]["rank"] >= rank:
+            continue
+        seen[obs.behavior] = {"id": obs.behavior, "rank": rank, "group": behavior.group,
+                              "label": behavior.couple_words if couple else behavior.label,
+                              "frequency": obs.frequency, "source": obs.source, "note": obs.note}
+    ranked = sorted(seen.values(), key=lambda m: (-m["rank"], order.index(m["group"]), m["id"]))
+    return ranked[:MOVES_SHOWN]
+
+
+def _position_key(strategy: str, move: str | None, pattern: str) -> str:
+    """Return the cycle.yaml position that describes a partner, for the handout's plain words."""
+    if strategy == "fearful":
+        return "fearful"
+    if move == "connect":
+        return {"pursue-soothe": "secure-soother", "quiet-asymmetry": "secure-giver"}.get(pattern, "connected")
+    if move == "withdraw" and pattern == "quiet-asymmetry":
+        return "quiet-avoider"
+    return {"pursue": "pursuer", "withdraw": "withdrawer", "attack": "attacker"}.get(move or "", "")
+
+
+def _interventions(data: dict, catalog: dict, names: dict[str, str]) -> list[dict]:
+    items = []
+    for item in data["interventions"]:
+        info = catalog.get(item["id"], {})
+        items.append({**item, "for_names": [names[p] for p in item["for"]],
+                      "couple_title": info.get("couple_title", item["title"]),
+                      "this_week": " ".join(str(info.get("this_week", "")).split()),
+                      "couple_text": " ".join(str(info.get("couple_text", "")).split()),
+                      "couple_week": "" if item["id"] in CLINICIAN_STEPS
+                      else " ".join(str(info.get("this_week", "")).split()),
+                      "description": " ".join(str(info.get("description", "")).split())})
+    return items
+
+
+def _groups_of(items: list[dict], ids: tuple[str, str], names: dict[str, str]) -> list[dict]:
+    """Split interventions into work for both partners and work for each one."""
+    both = [i for i in items if set(i["for"]) >= set(ids)]
+    groups = [{"key": "both", "title": f"{names[ids[0]]} and {names[ids[1]]} together", "items": both}]
+    for pid in ids:
+        groups.append({"key": pid, "title": names[pid],
+                       "items": [i for i in items if i["for"] == [pid]]})
+    return [g for g in groups if g["items"]]
+
+
+def _annotations(case: Case, as_of: str) -> list[dict]:
+    rows = []
+    for note in case.annotations:
+        if note.date.isoformat() > as_of:
+            continue
+        if note.kind in ("confirm", "reject", "override"):
+            what = f"{note.kind} {note.conclusion}" + (f" = {note.value}" if note.value else "")
+            text = note.reason or ""
+        elif note.kind == "observe":
+            what = f"observed {note.behavior}" + (f" ({note.frequency})" if note.frequency else "")
+            text = note.text or ""
+        elif note.kind == "episode":
+            what, text = "episode", note.label or ""
+        elif note.kind == "session":
+            what, text = "new session", note.session.isoformat() if note.session else ""
+        else:
+            what, text = "note", note.text or ""
+        rows.append({"date": note.date.isoformat(), "by": note.by, "kind": note.kind, "what": what,
+                     "text": " ".join(text.split())})
+    return rows
+
+
+def _changes(data: dict, names: dict[str, str], words: dict[str, str]) -> list[str]:
+    lines = []
+    for pid, groups in data["trends"]["changes"].items():
+        parts = [f"{words.get(g, g)} {direction}" for g, direction in groups.items()]
+        if parts:
+            lines.append(f"{names[pid]}: " + ", ".join(parts))
+    return lines
+
+
+def build_report(case: Case, assessment: Assessment, audience: str = "clinician") -> Report:
+    """Gather one assessment into a Report for the clinician or for the couple."""
+    import markupsafe
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}")
+    couple = audience == "couple"
+    data = assessment.as_dict()
+    cycle_kb = knowledge.read("cycle.yaml")
+    catalog = knowledge.read("interventions.yaml")["interventions"]
+    vocab = vocabulary()
+    names = {pid: p["name"] for pid, p in data["partners"].items()}
+    ids = case.partner_ids
+    sessions = assessment.run.sessions
+    pattern_id = data["cycle"]["pattern"]
+    pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id,
+                   confidence=data["cycle"]["confidence"])
+    stage_id = data["cycle"]["stage"]
+    stage = None
+    if stage_id:
+        stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
+                     couple_words=COUPLE_STAGES.get(stage_id, ""))
+    partners = []
+    for pid in ids:
+        p = data["partners"][pid]
+        key = _position_key(p["strategy"], p.get("position"), pattern_id)
+        position = cycle_kb["positions"].get(key, {})
+        partners.append({**p, "id": pid, "strategy_words": _strategy_words(p["strategy"]),
+                         "set_by": p.get("set_by"), "ecr_r": p["measures"].get("ecr_r"),
+                         "position_title": position.get("title"),
+                         "position_couple": position.get("couple_title"),
+                         "evidence": _evidence(assessment, pid),
+                         "moves": _moves(case, sessions[-1], pid, couple)})
+    interventions = _interventions(data, catalog, names)
+    group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower())
+                   for g in ("connect", "pursue", "withdraw", "attack", "drift")}
+    chart_words = {
+        "caption": ("How warm and tense moments changed from session to session" if couple else
+                    "Positive-to-negative ratio and behaviour groups per session"),
+        "ratio_title": ("Warm moments for each tense one" if couple else
+                        "Positive-to-negative ratio per session (log scale)"),
+        "target": "5:1 or better" if couple else "5:1 and above (Gottman)",
+        "groups_title": ("What each of you did, session by session" if couple else
+                         "Behaviour groups per partner (frequency-weighted: rarely 1 ... constantly 4)"),
+        "groups": {g: w.capitalize() for g, w in group_words.items()},
+    }
+    context = {
+        "audience": audience,
+        "case_id": data["case_id"],
+        "as_of": data["as_of"],
+        "first_date": sessions[0].date.isoformat(),
+        "session_count": len(sessions),
+        "names": names,
+        "partners": partners,
+        "pairing": data["pairing"],
+        "pattern": pattern,
+        "stage": stage,
+        "relationship_stage": data["relationship_stage"],
+        "risks": [{**r, "title": RISK_TITLES.get(r["id"], r["id"].replace("-", " ").capitalize()),
+                   "partner_name": names.get(r["partner"]) if r.get("partner") else None}
+                  for r in data["risks"]],
+        "safety": data["safety"],
+        "interventions": interventions,
+        "intervention_groups": _groups_of(interventions, ids, names),
+        "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in data["withheld"]],
+        "judgements": data["clinician"],
+        "annotations": [] if couple else _annotations(case, data["as_of"]),
+        "latest": data["trends"]["sessions"][-1] if data["trends"]["sessions"] else None,
+        "changes": _changes(data, names, group_words),
+        "trend_svg": markupsafe.Markup(trend_svg(data["trends"], names, chart_words)),
+        "diagram": _diagram(case, assessment, audience),
+    }
+    if context["diagram"]["svg"]:
+        context["diagram"]["svg"] = markupsafe.Markup(context["diagram"]["svg"])
+    return Report(audience, context)

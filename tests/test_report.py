@@ -1,0 +1,208 @@
+"""Session reports: self-contained HTML, Markdown with its SVG files, and the couple handout."""
+
+from __future__ import annotations
+
+import html.parser
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dynamics.assessment import assess
+from dynamics.case import load_case
+from dynamics.charts import ratio_words, trend_svg
+from dynamics.cli import cli
+from dynamics.report import build_report, inline_svg
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+SHOWN = ["rivera-okafor", "hale-ortiz", "castillo-novak"]
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+CLINICAL_WORDS = ("anxious", "avoidant", "secure", "fearful", "undetermined", "pursue-withdraw",
+                  "attack-attack", "withdraw-withdraw", "pursue-soothe", "quiet-asymmetry", "escalation",
+                  "de-escalation", "restructuring", "consolidation", "strategy", "confidence")
+
+
+class Checker(html.parser.HTMLParser):
+    """Parse HTML, remembering unclosed or stray tags and every attribute that could load something."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.stray: list[str] = []
+        self.loads: list[tuple[str, str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "srcset", "href", "xlink:href", "data", "poster", "action"):
+                self.loads.append((tag, name, value or ""))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+        else:
+            self.stray.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parsed(text: str) -> Checker:
+    """Return a finished Checker for an HTML document."""
+    checker = Checker()
+    checker.feed(text)
+    checker.close()
+    return checker
+
+
+def report(args: list[str]):
+    """Run `dynamics report` and return the click result."""
+    return CliRunner().invoke(cli, ["report", *args])
+
+
+def outside_references(text: str) -> list[str]:
+    """Return every piece of a document that would make a reader fetch something."""
+    found = re.findall(r"https?://[^\s\"'<>)]*", text)
+    found += re.findall(r"@import[^;]*", text)
+    found += [u for u in re.findall(r"url\(([^)]*)\)", text) if not u.strip("'\" ").startswith("#")]
+    found += [f"{tag} {name}={value}" for tag, name, value in parsed(text).loads if not value.startswith("#")]
+    return found
+
+
+@pytest.mark.parametrize("name", SHOWN)
+def test_html_report_is_one_self_contained_file(tmp_path, name):
+    """The HTML report parses, loads nothing from outside and shows names, diagram and interventions."""
+    out = tmp_path / "r.html"
+    result = report([str(CASES / f"{name}.yaml"), "-o", str(out)])
+    assert (result.exit_code, result.output) == (0, "")
+    text = out.read_text(encoding="utf-8")
+    checker = parsed(text)
+    data = assess(load_case(CASES / f"{name}.yaml")).as_dict()
+    body = " ".join(" ".join(checker.text).split())
+    assert (checker.stack, checker.stray) == ([], [])
+    assert outside_references(text) == []
+    assert text.count("<svg") == 2  # the cycle diagram and the trend chart
+    wanted = [p["name"] for p in data["partners"].values()] + [i["title"] for i in data["interventions"]]
+    assert [w for w in wanted if w not in body] == []
+    assert sorted(tag for tag in ("@media print", "@page") if tag in text) == ["@media print", "@page"]
+
+
+def test_markdown_report_links_its_diagrams_written_beside_it(tmp_path):
+    """OUT.md links OUT.svg (the cycle) and OUT-trends.svg, both written next to it as SVG files."""
+    out = tmp_path / "rivera.md"
+    result = report([str(CASES / "rivera-okafor.yaml"), "-o", str(out)])
+    assert (result.exit_code, result.output) == (0, "")
+    text = out.read_text(encoding="utf-8")
+    data = assess(load_case(CASES / "rivera-okafor.yaml")).as_dict()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert links == ["rivera.svg", "rivera-trends.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rivera-trends.svg", "rivera.md", "rivera.svg"]
+    heads = [(tmp_path / link).read_text(encoding="utf-8").lstrip()[:5] for link in links]
+    assert heads == ["<?xml", "<?xml"]
+    wanted = ["Maya", "Tom"] + [i["title"] for i in data["interventions"]]
+    assert [w for w in wanted if w not in text.replace("\\", "")] == []
+    assert re.findall(r"https?://", text) == []
+
+
+@pytest.mark.parametrize("name", SHOWN)
+def test_couple_handout_uses_everyday_words(tmp_path, name):
+    """The couple handout leaves out clinical labels, scores and notes, and uses the couple wording."""
+    out = tmp_path / "handout.html"
+    result = report([str(CASES / f"{name}.yaml"), "-o", str(out), "--audience", "couple"])
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    words = " ".join(parsed(text).text).lower()
+    assert [w for w in CLINICAL_WORDS if re.search(rf"\b{re.escape(w)}\b", words)] == []
+    report_ = build_report(load_case(CASES / f"{name}.yaml"), assess(load_case(CASES / f"{name}.yaml")), "couple")
+    titles = [i["couple_title"] for i in report_.context["interventions"]]
+    assert [t for t in titles if t not in " ".join(parsed(text).text)] == []
+
+
+def test_couple_handout_keeps_the_clinicians_steps_out(tmp_path):
+    """Steps that are the clinician's to arrange (safety check-ins) are not printed as the couple's homework."""
+    case = load_case(CASES / "hale-ortiz.yaml")
+    context = build_report(case, assess(case), "couple").context
+    steps = {i["id"]: i["couple_week"] for i in context["interventions"] if i["id"] == "safety-first"}
+    assert steps == ({"safety-first": ""} if context["safety"]["flag"] else {})
+
+
+def test_report_as_of_an_earlier_session(tmp_path):
+    """--as-of reports on the sessions up to that date only."""
+    out = tmp_path / "early.md"
+    result = report([str(CASES / "rivera-okafor.yaml"), "-o", str(out), "--as-of", "2026-09-21"])
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    first_lines = text.splitlines()[2]
+    assert first_lines == "Case rivera-okafor · as of 21 September 2026 · 2 sessions since 14 September 2026"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "{tmp}/r.pdf"], "--output: cannot tell the report format from 'r.pdf'; name the output OUT.html or OUT.md"),
+    (["-o", "{tmp}/r.html", "--as-of", "5 Oct"], "--as-of: '5 Oct' is not a date; write it as YYYY-MM-DD, e.g. 2026-09-14"),
+    (["-o", "{tmp}/missing/r.html"], "--output: the folder '{tmp}/missing' does not exist; create it first or "
+                                     "write the report elsewhere"),
+])
+def test_report_bad_options_give_one_line_and_exit_2(tmp_path, args, message):
+    """Bad output names and dates are one clear line and exit code 2."""
+    filled = [a.format(tmp=tmp_path) for a in args]
+    result = report([str(CASES / "rivera-okafor.yaml"), *filled])
+    assert (result.exit_code, result.output) == (2, message.format(tmp=tmp_path) + "\n")
+
+
+def test_names_are_escaped_in_html_and_markdown(tmp_path):
+    """Text from the case file cannot inject markup into either report."""
+    source = (CASES / "rivera-okafor.yaml").read_text(encoding="utf-8")
+    hostile = source.replace("name: Maya", "name: \"<script>x</script> *Maya*\"", 1)
+    path = tmp_path / "hostile.yaml"
+    path.write_text(hostile, encoding="utf-8")
+    assert report([str(path), "-o", str(tmp_path / "h.html")]).exit_code == 0
+    assert report([str(path), "-o", str(tmp_path / "h.md")]).exit_code == 0
+    page = (tmp_path / "h.html").read_text(encoding="utf-8")
+    markdown = (tmp_path / "h.md").read_text(encoding="utf-8")
+    assert ("<script>" in page, "&lt;script&gt;x&lt;/script&gt; *Maya*" in page) == (False, True)
+    assert ("<script>" in markdown, r"&lt;script&gt;x&lt;/script&gt; \*Maya\*" in markdown) == (False, True)
+
+
+def test_ratio_words_read_like_a_ratio():
+    """Ratios print as 'n:1' or '1:n', and empty sides are said in words."""
+    cases = [(5.0, 10, 2), (0.07, 2, 28), (1.0, 3, 3), (99.0, 4, 0), (0.0, 0, 0), (0.0, 0, 5)]
+    assert [ratio_words(*c) for c in cases] == ["5.0:1", "1:14", "1.0:1", "no negative moves", "nothing recorded",
+                                                "no positive moves"]
+
+
+def test_trend_chart_draws_one_point_per_session_and_partner_group():
+    """The chart has one ratio point per session and one point per session for each group a partner shows."""
+    trends = {"sessions": [
+        {"date": "2026-01-05", "ratio": 0.5, "positive": 2, "negative": 4,
+         "groups": {"A": {"pursue": 4, "withdraw": 0, "attack": 0, "connect": 2, "drift": 0},
+                    "B": {"pursue": 0, "withdraw": 4, "attack": 0, "connect": 0, "drift": 0}}},
+        {"date": "2026-01-12", "ratio": 2.0, "positive": 4, "negative": 2,
+         "groups": {"A": {"pursue": 2, "withdraw": 0, "attack": 0, "connect": 2, "drift": 0},
+                    "B": {"pursue": 0, "withdraw": 0, "attack": 0, "connect": 2, "drift": 0}}}],
+        "changes": {}}
+    words = {"caption": "c", "ratio_title": "r", "target": "t", "groups_title": "g",
+             "groups": {g: g for g in ("connect", "pursue", "withdraw", "attack", "drift")}}
+    svg = trend_svg(trends, {"A": "Ann", "B": "Bo"}, words)
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert titles == ["c", "2026-01-05: 2 positive, 4 negative", "2026-01-12: 4 positive, 2 negative",
+                      "2026-01-05: connect 2", "2026-01-12: connect 2", "2026-01-05: pursue 4",
+                      "2026-01-12: pursue 2", "2026-01-05: connect 0", "2026-01-12: connect 2",
+                      "2026-01-05: withdraw 4", "2026-01-12: withdraw 0"]
+
+
+def test_inline_svg_drops_prologue_doctype_and_namespaces():
+    """An SVG file becomes an element that can sit inside HTML without naming any outside address."""
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+                '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+                '<!-- Generated by graphviz -->\n'
+                '<svg width="10pt" xmlns="http://www.w3.org/2000/svg" '
+                'xmlns:xlink="http://www.w3.org/1999/xlink"><g/></svg>\n')
+    assert inline_svg(document) == '<svg width="10pt"><g/></svg>'
