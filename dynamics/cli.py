@@ -118,3 +118,124 @@ def rules_vocabulary(group: str | None) -> None:
         for bid in vocab.in_group(gid):
             click.echo(f"  {bid:<22} {vocab.behaviors[bid].definition}")
         click.echo("")
+
+
+# --- report --------------------------------------------------------------------------------------
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
+    """Parse an ISO date option, or fail with a line that names the option and the fix."""
+    if value is None:
+        return None
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from .errors import InputError
+        raise InputError(f"'{value}' is not a date", file=f"--{param.name.replace('_', '-')}",
+                         hint="write it as YYYY-MM-DD, e.g. 2026-09-14") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write a text file in one step, so a reader never sees half of it."""
+    import os
+    import tempfile
+    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Where to write the report: OUT.html (one self-contained file) or OUT.md "
+                   "(with OUT.svg and OUT-trends.svg beside it).")
+@click.option("--as-of", callback=_iso_date, metavar="DATE",
+              help="Report as of this date (YYYY-MM-DD) instead of the latest session.")
+@click.option("--audience", type=click.Choice(["clinician", "couple"]), default="clinician", show_default=True,
+              help="'couple' writes a handout in everyday words, without clinical labels or notes.")
+def report(case: Path, output: Path, as_of, audience: str) -> None:
+    """Write a session report: summary, each partner, the cycle, stage, risks, interventions, trends."""
+    from .assessment import assess
+    from .case import load_case
+    from .errors import InputError
+    from .report import build_report
+    kind = output.suffix.lower()
+    if kind not in (".html", ".htm", ".md", ".markdown"):
+        raise InputError(f"cannot tell the report format from '{output.name}'", file="--output",
+                         hint="name the output OUT.html or OUT.md")
+    if not output.parent.is_dir():
+        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
+                         hint="create it first or write the report elsewhere")
+    loaded = load_case(case)
+    result = build_report(loaded, assess(loaded, as_of), audience)
+    if kind in (".html", ".htm"):
+        _write_atomic(output, result.html())
+    else:
+        diagram = output.with_suffix(".svg")
+        trends = output.with_name(output.stem + "-trends.svg")
+        if result.diagram_svg:
+            _write_atomic(diagram, result.diagram_svg)
+        _write_atomic(trends, result.trend_svg)
+        _write_atomic(output, result.markdown(diagram.name, trends.name))
+    if audience == "couple" and result.context["safety"]["flag"]:
+        click.echo(f"dynamics report: {case}: a safety concern is flagged; read the handout before "
+                   "giving it to either partner", err=True)
+
+
+# --- batch ---------------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Where to write the rows: OUT.csv, OUT.json (a list) or OUT.jsonl (one object per line).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes (default: one per core).")
+@click.option("--as-of", callback=_iso_date, metavar="DATE",
+              help="Assess every case as of this date (YYYY-MM-DD) instead of its latest session.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
+def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, quiet: bool) -> int:
+    """Assess many case files in parallel and write one row per case.
+
+    PATHS are case files or folders (every *.yaml below a folder, recursively). A file that fails
+    gives a row with the reason in 'error' and the others go on; the exit code is then 1.
+    """
+    import os
+    import sys
+
+    from . import batch as batching
+    from .errors import InputError
+    kind = output.suffix.lower().lstrip(".")
+    if kind not in batching.FORMATS:
+        raise InputError(f"cannot tell the output format from '{output.name}'", file="--output",
+                         hint="name the output OUT.csv, OUT.json or OUT.jsonl")
+    if not output.parent.is_dir():
+        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
+                         hint="create it first or write the rows elsewhere")
+    found = batching.collect(paths)
+    if found.skipped and not quiet:
+        shown = ", ".join(found.skipped[:3]) + (", ..." if len(found.skipped) > 3 else "")
+        click.echo(f"dynamics batch: skipped {len(found.skipped)} file(s) not named *.yaml: {shown}", err=True)
+    if not found.files:
+        raise InputError("no case files found", file=" ".join(str(p) for p in paths),
+                         hint="name .yaml files or folders that contain them")
+    day = as_of.isoformat() if as_of else None
+    workers = jobs or os.cpu_count() or 1
+    if quiet or not sys.stderr.isatty():
+        rows = batching.run(found.files, workers, day)
+    else:
+        with click.progressbar(length=len(found.files), label="Assessing", file=sys.stderr,
+                               show_pos=True, show_eta=True) as bar:
+            rows = batching.run(found.files, workers, day, on_row=lambda row: bar.update(1))
+    _write_atomic(output, batching.WRITERS[kind](rows))
+    failed = [r for r in rows if r["error"]]
+    for row in failed:
+        click.echo(row["error"], err=True)
+    if not quiet:
+        for line in batching.summary(rows):
+            click.echo(line, err=True)
+    return 1 if failed else 0
