@@ -239,3 +239,29 @@ def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, quiet:
         for line in batching.summary(rows):
             click.echo(line, err=True)
     return 1 if failed else 0
+
+
+# --- schema --------------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the schema to FILE instead of printing it.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema for case files, for completion and checking in an editor.
+
+    The schema is generated from the vocabulary, so it always lists the current behaviour ids. Save it
+    and point your editor's YAML support at it (see 'Editor support' in the README).
+    """
+    import json
+
+    from .errors import InputError
+    from .schema import case_schema
+    text = json.dumps(case_schema(), sort_keys=True, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the schema ({exc.strerror or exc})", file=str(output),
+                         hint="check that the folder exists and that you may write there") from None
