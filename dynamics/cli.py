@@ -94,6 +94,51 @@ def validate(cases: tuple[Path, ...]) -> int:
     return 2 if bad else 0
 
 
+# --- assess and explain -------------------------------------------------------------------------
+
+def _date(value: str | None, option: str):
+    """Parse an ISO date option, as a one-line error when it is not one."""
+    if value is None:
+        return None
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        from .errors import InputError
+        raise InputError(f"'{value}' is not a date", file=option, hint="write it as YYYY-MM-DD") from None
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Assess as of an earlier session date (YYYY-MM-DD).")
+def assess(case: Path, fmt: str, as_of: str | None) -> None:
+    """Infer strategies, pairing, cycle and stage, risks, safety and interventions for a case."""
+    from .assessment import assess as run_assessment
+    from .case import load_case
+    from .present import as_json, as_markdown, as_text
+    result = run_assessment(load_case(case), _date(as_of, "--as-of"))
+    click.echo({"json": as_json, "markdown": as_markdown, "text": as_text}[fmt](result), nl=False)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("conclusion", required=False)
+@click.option("--as-of", "as_of", metavar="DATE", help="Explain as of an earlier session date (YYYY-MM-DD).")
+def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
+    """Show how each conclusion was reached: rules, facts and file lines, certainties, sources.
+
+    CONCLUSION is a path such as partners.A.strategy, pairing, cycle.pattern, cycle.stage,
+    relationship_stage, risks, safety or interventions; without it, all are explained.
+    """
+    from .assessment import assess as run_assessment
+    from .case import load_case
+    from .explain import explain as run_explain
+    result = run_assessment(load_case(case), _date(as_of, "--as-of"))
+    click.echo(run_explain(result, conclusion), nl=False)
+
+
 # --- rules ---------------------------------------------------------------------------------------
 
 @cli.group()
@@ -265,3 +310,71 @@ def schema(output: Path | None) -> None:
     except OSError as exc:
         raise InputError(f"cannot write the schema ({exc.strerror or exc})", file=str(output),
                          hint="check that the folder exists and that you may write there") from None
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="CASE",
+              help="The case file to write (default: intake.yaml here); an existing case gets a new session.")
+@click.option("--answers", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Take the answers from a YAML file instead of asking (see the README for its format).")
+def intake(output: Path | None, answers: Path | None) -> None:
+    """Ask plain-language questions about the couple and write a case file from the answers.
+
+    Walks through the names, the everyday behaviours of each partner, an optional walk through the
+    last difficult moment, a short safety screen and optional ECR-R numbers, then shows a summary to
+    check before saving. Ctrl-C keeps the answers in CASE.draft; the next run offers to carry on.
+    """
+    from .intake import run
+    run(output, answers)
+
+
+@rules.command("check")
+def rules_check() -> int:
+    """Lint the knowledge base; print each problem, exit 2 if there are any."""
+    from .lint import check
+    problems = check()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if not problems:
+        from .rulebase import load_knowledge
+        kb = load_knowledge()
+        click.echo(f"knowledge base OK: {len(kb.rules)} rules in {len(kb.layers)} layers, "
+                   f"{len(kb.interventions)} interventions")
+    return 2 if problems else 0
+
+
+@rules.command("list")
+@click.option("--layer", help="Show only the rules of one layer.")
+def rules_list(layer: str | None) -> None:
+    """List the rules, layer by layer, with their one-line descriptions."""
+    from .rulebase import load_knowledge
+    kb = load_knowledge()
+    if layer and layer not in kb.layers:
+        from .errors import InputError, one_of, suggest
+        raise InputError(f"unknown layer '{layer}'", file="--layer",
+                         hint=suggest(layer, kb.layers) or one_of(kb.layers, limit=20))
+    for name in kb.layers:
+        if layer and name != layer:
+            continue
+        click.echo(f"[{name}]")
+        for rule in kb.rules:
+            if rule.layer == name:
+                click.echo(f"  {rule.id:<44} {rule.description}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+def rules_show(rule_id: str) -> None:
+    """Print one rule as a clinician can read it, with its sources."""
+    from .lint import show
+    from .rulebase import load_knowledge
+    kb = load_knowledge()
+    try:
+        rule = kb.rule(rule_id)
+    except KeyError:
+        from .errors import InputError, suggest
+        raise InputError(f"no rule '{rule_id}'", file="rules show",
+                         hint=suggest(rule_id, [r.id for r in kb.rules]) or "run 'dynamics rules list'") from None
+    click.echo(show(rule, kb))

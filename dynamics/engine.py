@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 
 from ._compat import import_experta
@@ -30,7 +31,7 @@ class Contribution:
     rule: str
     cf: float
     combined: float
-    premises: list[str]
+    premises: list
     step: int
 
 
@@ -44,8 +45,20 @@ class Trace:
     note: str = ""
     origin: str = "rules"
     contributions: list[Contribution] = field(default_factory=list)
-    why: list[str] = field(default_factory=list)
     input_origin: list[str] = field(default_factory=list)
+    reasons: dict = field(default_factory=dict)  # rule id -> (why-template, [bindings], names)
+
+    @property
+    def why(self) -> list[str]:
+        """Return one sentence per rule that supports this fact, merging repeated firings."""
+        out = []
+        for text, bindings, names in self.reasons.values():
+            people = re.findall(r"\{(\w+)\.name\}", text)
+            groups: dict[tuple, list[dict]] = {}
+            for b in bindings:
+                groups.setdefault(tuple(str(b.get(v)) for v in people), []).append(b)
+            out.extend(_format_why(text, _merge(group), names) for group in groups.values())
+        return out
 
     @property
     def label(self) -> str:
@@ -69,6 +82,10 @@ class Session:
         self.traces: dict[tuple, Trace] = {}
         self.fired: list[tuple[int, str, dict]] = []
 
+    def key_of(self, fact) -> tuple:
+        """Return the identity key of a live experta fact."""
+        return _key(self.kb.templates[fact.__class__.__name__[2:]], dict(fact))
+
     def describe(self, fact) -> str:
         template = fact.__class__.__name__[2:]
         t = self.kb.templates[template]
@@ -81,8 +98,8 @@ class DynamicsEngineBase:
 
     run_state: Session
 
-    def conclude(self, template: str, slots: dict, cf: float, rule: str, premises: list[str],
-                 why: str = "", origin: str = "rules"):
+    def conclude(self, template: str, slots: dict, cf: float, rule: str, premises: list,
+                 why: str = "", origin: str = "rules", bindings: dict | None = None):
         """Assert a conclusion, combining its certainty with any earlier support for it."""
         st = self.run_state
         t = st.kb.templates[template]
@@ -98,8 +115,9 @@ class DynamicsEngineBase:
         if origin == CLINICIAN:
             trace.origin, trace.cf, combined = CLINICIAN, 1.0, 1.0
         trace.contributions.append(Contribution(rule, cf, combined, premises, len(st.fired)))
-        if why and why not in trace.why:
-            trace.why.append(why)
+        if why:
+            entry = trace.reasons.setdefault(rule, (why, [], st.names))
+            entry[1].append(dict(bindings or {}))
         cls = fact_classes()[template]
         values = {s: slots[s] for s in t.slots if slots.get(s) is not None}
         existing = st.live.get(key)
@@ -123,22 +141,45 @@ class DynamicsEngineBase:
 _FREQ = ("never", "rarely", "sometimes", "often", "constantly")
 
 
+def _merge(bindings: list[dict]) -> dict:
+    """Merge the bindings of several firings: a variable with several values becomes a list."""
+    merged: dict = {}
+    for b in bindings:
+        for k, v in b.items():
+            merged.setdefault(k, [])
+            if v not in merged[k]:
+                merged[k].append(v)
+    return {k: v[0] if len(v) == 1 else v for k, v in merged.items()}
+
+
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _render(value, attr: str | None, names: dict) -> str:
+    if isinstance(value, list):
+        return _words([_render(v, attr, names) for v in value])
+    if attr == "name":
+        return names.get(value, str(value))
+    if attr == "label":
+        from .vocabulary import vocabulary
+        behavior = vocabulary().behaviors.get(value)
+        return behavior.label if behavior else str(value).replace("_", " ")
+    if attr == "freq" and isinstance(value, int) and 0 <= value < len(_FREQ):
+        return _FREQ[value]
+    if isinstance(value, float):
+        return f"{value:g}" if value == int(value) else f"{value:.2f}"
+    return str(value)
+
+
 def _format_why(text: str, bindings: dict, names: dict) -> str:
-    """Fill {var} and {var.name} in a rule's why-template."""
-    out = text
-    for name, value in bindings.items():
-        if not isinstance(value, (str, int, float)):
-            continue
-        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
-        if isinstance(value, str) and f"{{{name}.label}}" in out:
-            from .vocabulary import vocabulary
-            behavior = vocabulary().behaviors.get(value)
-            out = out.replace(f"{{{name}.label}}", behavior.label if behavior else value.replace("_", " "))
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_FREQ):
-            out = out.replace(f"{{{name}.freq}}", _FREQ[value])
-        out = out.replace(f"{{{name}.name}}", names.get(value, str(value)) if isinstance(value, str) else shown)
-        out = out.replace(f"{{{name}}}", shown)
-    return " ".join(out.split())
+    """Fill {var}, {var.name} (partner name), {var.label} (behaviour) and {var.freq} in a why-template."""
+    def fill(match):
+        name, attr = match.group(1), match.group(2)
+        if name not in bindings:
+            return match.group(0)
+        return _render(bindings[name], attr, names)
+    return " ".join(re.sub(r"\{(\w+)(?:\.(name|label|freq))?\}", fill, text).split())
 
 
 def _rule_action(rule: Rule):
@@ -155,16 +196,16 @@ def _rule_action(rule: Rule):
         base = float(bindings[rule.cf.name]) if isinstance(rule.cf, Var) else rule.cf
         cf = max(-1.0, min(1.0, base)) * strength
         st.fired.append((len(st.fired) + 1, rule.id, bindings))
-        premises = [st.describe(f) for f in matched]
-        why = _format_why(rule.why, bindings, st.names) if rule.why else ""
+        premises = [st.key_of(f) for f in matched]
+        why = rule.why
         for var in rule.retracts:
             fact = ctx.get(binds.get(var, ""))
             if fact is not None:
                 engine.take_back(fact, "withheld" if rule.layer == "gate" else "retracted",
-                                 why or rule.description)
+                                 _format_why(why, bindings, st.names) if why else rule.description)
         for template, slots in asserts:
             values = {k: (bindings.get(v.name) if isinstance(v, Var) else v) for k, v in slots}
-            engine.conclude(template, values, cf, rule.id, premises, why)
+            engine.conclude(template, values, cf, rule.id, premises, why, bindings=bindings)
     action.__name__ = rule.id.replace("-", "_")
     return action
 

@@ -271,11 +271,15 @@ def load_knowledge() -> KnowledgeBase:
     layers = tuple(layer["id"] for layer in knowledge.read("layers.yaml")["layers"])
     rules = []
     for file, data in knowledge.read_dir("logic"):
+        text = (knowledge.rules_dir() / file).read_text(encoding="utf-8")
+        lines = {m.group(1): text.count("\n", 0, m.start()) + 1
+                 for m in re.finditer(r"^\s*- id:\s*(\S+)", text, re.M)}
         layer = data.get("layer")
         if layer not in layers:
             raise KnowledgeError(f"unknown layer '{layer}'", file=f"rules/{file}",
                                  hint=suggest(layer, layers) or f"use one of {', '.join(layers)}")
         for raw in data.get("rules") or []:
+            raw = dict(raw, line=lines.get(str(raw.get("id")), 0))
             rules.append(parse_rule(raw, layer, f"rules/{file}"))
     interventions = knowledge.read("interventions.yaml")["interventions"]
     sources = knowledge.read("sources.yaml")["sources"]
