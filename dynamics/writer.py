@@ -94,10 +94,10 @@ def _inline(value) -> str:
 
 
 def _small(value) -> bool:
-    """Say whether a list item reads best inline, like an episode step {partner: A, behavior: bid}."""
+    """Say whether a list item is written inline: scalars and episode steps {partner: A, behavior: bid}."""
     if not isinstance(value, Mapping):
         return True
-    return len(value) <= 2 and all(not isinstance(v, (Mapping, list, tuple)) for v in value.values())
+    return set(value) == {"partner", "behavior"} and all(isinstance(v, str) for v in value.values())
 
 
 class _Style:
