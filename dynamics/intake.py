@@ -642,7 +642,12 @@ def apply_answers(q: Questionnaire, supplied: dict[str, Supplied], filename: str
             q.give(question, entry.raw)
         except Invalid as exc:
             raise InputError(f"'{entry.raw}' cannot be used for {entry.where}", file=filename,
-                             line=entry.line, column=entry.column, hint=str(exc)) from None
+                             line=entry.line, column=entry.column, hint=_clause(str(exc))) from None
+
+
+def _clause(sentence: str) -> str:
+    """Return a sentence as a clause to follow a semicolon: lowercase start, no full stop."""
+    return (sentence[:1].lower() + sentence[1:]).rstrip(".")
 
 
 # --- drafts and atomic writes --------------------------------------------------------------------
@@ -669,7 +674,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 def save_draft(q: Questionnaire, out: Path) -> None:
     """Keep the answers so far beside the output, as the text typed, in the order given."""
-    if q.raw:
+    if not q.raw:
+        draft_path(out).unlink(missing_ok=True)
+    else:
         data = {"dynamics_intake_draft": 1, "output": str(out), "answers": dict(q.raw)}
         write_atomic(draft_path(out), "# Unfinished intake answers: run the same 'dynamics intake' "
                      "command again to carry on.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
@@ -747,6 +754,7 @@ def interview(q: Questionnaire, out: Path) -> None:
             (f"[{question.default}] " if question.default is not None else "") + "> "
         raw = click.prompt(prompt, default="", show_default=False, prompt_suffix="")
         if _command(q, raw):
+            save_draft(q, out)
             continue
         try:
             q.give(question, raw)
@@ -782,10 +790,12 @@ def _review(q: Questionnaire, out: Path) -> bool:
     if word in ("y", "yes", "save"):
         return True
     if _command(q, word):
+        save_draft(q, out)
         return False
     plan = q.plan()
     if word.isdigit() and 1 <= int(word) <= len(plan):
         q.reopen(plan[int(word) - 1].key)
+        save_draft(q, out)
         return False
     say(f"  -> type yes, a number from 1 to {len(plan)}, back or quit")
     return False
@@ -912,7 +922,8 @@ def run(output: Path | None = None, answers: Path | None = None, today: dt.date 
         say(done["saved_existing"].format(path=out, date=result.session.date))
     if any(q.vocab.behaviors[o.behavior].group == "safety" for o in result.session.observations):
         say(done["safety"])
-    say(done["next"].format(command=f"dynamics assess {shlex.quote(str(out))}"))
+    say(done["next"])
+    click.echo(f"  dynamics assess {shlex.quote(str(out))}")
     return out
 
 

@@ -1,0 +1,277 @@
+"""The intake questionnaire: scripted terminal sessions, answers files, drafts and existing cases."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import string
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from dynamics import intake, knowledge
+from dynamics.assessment import assess
+from dynamics.case import load_case, parse_case
+from dynamics.cli import cli
+from dynamics.vocabulary import vocabulary
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+
+# Everything not listed here is answered 'never'.
+MAYA = {"bid": "sometimes", "pursuit": "often", "protest": "often", "reassurance_seeking": "constantly",
+        "criticism": "sometimes", "self_doubt": "rarely"}
+TOM = {"bid": "rarely", "withdrawal": "often", "stonewalling": "sometimes", "distancing": "often",
+       "defensiveness": "sometimes"}
+ECR_MAYA = [5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6] + [2, 3] * 9
+
+
+def behaviour_lines() -> list[str]:
+    """Return the typed answers to the behaviour questions, with a typo, a skip and a back on the way."""
+    special = {(1, "bid"): ["sometimez", "s"], (2, "bid"): ["1"],
+               (1, "monitoring"): ["skip"], (2, "monitoring"): ["o", "back", "0"]}
+    lines = []
+    for _, behaviours in intake.sections():
+        for bid in behaviours:
+            for pos, answers in ((1, MAYA), (2, TOM)):
+                lines += special.get((pos, bid), [answers.get(bid, "n")])
+    return lines
+
+
+def script() -> list[str]:
+    """Return every line a person types for the reference interview, mistakes included."""
+    basics = ["", "Maya", "", "maya", "Tom", "A", "", "5", "1", "2 years", "back", "30", "yes", "2026-09-14"]
+    episode = ["yes", "Saturday plans", "1", "1", "Tom", "3", "1", "99", "7", "2", "13", "done"]
+    safety = ["yes", "n", "n", "n", "n", "n", "n", "r", "n"]
+    ecr = ["yes", "yes", "5 6 5 6 5 6 5 6", "5 6 5 6 5 6 5 6 5", "656565656",
+           "2,3,2,3,2,3,2,3,2", "3 2 3 2 3 2 3 2 3", "no"]
+    review = ["maybe", "back", "", "yes"]
+    return basics + behaviour_lines() + episode + safety + ecr + review
+
+
+def answers_file() -> dict:
+    """Return the answers file that says what the reference interview says."""
+    maya = {bid: MAYA.get(bid, "never") for _, bids in intake.sections() for bid in bids}
+    tom = {bid: TOM.get(bid, "never") for _, bids in intake.sections() for bid in bids}
+    del maya["monitoring"]
+    return {"respondent": "A", "date": "2026-09-14",
+            "partners": [{"id": "A", "name": "Maya"}, {"id": "B", "name": "Tom"}],
+            "relationship": {"months_together": 30, "living_together": True},
+            "answers": {"A": maya, "B": tom},
+            "episode": {"label": "Saturday plans",
+                        "steps": [{"partner": "A", "behavior": "bid"}, {"partner": "B", "behavior": "dismissed_bid"},
+                                  {"partner": "A", "behavior": "criticism"},
+                                  {"partner": "B", "behavior": "stonewalling"}]},
+            "safety": {"A": {"fear_of_partner": "rarely"}},
+            "ecr_r": {"A": ECR_MAYA}}
+
+
+def run(args: list[str], lines: list[str] | None = None, stream=None):
+    """Invoke the command line with typed lines (or a raw input stream)."""
+    data = stream if stream is not None else ("\n".join(lines) + "\n" if lines is not None else None)
+    return CliRunner().invoke(cli, args, input=data)
+
+
+def test_every_behaviour_has_its_question():
+    """Every behaviour has a question using {name} and {other}, and is asked exactly once per partner."""
+    vocab = vocabulary()
+    allowed = {"name", "other"}
+    problems = [bid for bid, b in vocab.behaviors.items()
+                if "{name}" not in b.question or
+                {f[1] for f in string.Formatter().parse(b.question) if f[1]} - allowed]
+    asked = [bid for _, bids in intake.sections() for bid in bids] + list(vocab.in_group("safety"))
+    assert (problems, sorted(asked)) == ([], sorted(vocab.behaviors))
+
+
+def test_episode_menu_offers_known_moves_without_safety_items():
+    """The episode menu names known behaviours, none from the safety group."""
+    vocab = vocabulary()
+    menu = knowledge.read("intake.yaml")["episode"]["menu"]
+    assert [b for b in menu if b not in vocab.behaviors or vocab.behaviors[b].group == "safety"] == []
+
+
+def test_frequency_answers_accept_words_letters_and_numbers():
+    """Words, first letters and 0-4 all read as the same frequency."""
+    typed = ["never", "R", "2", "o", "Constantly", " 3 "]
+    assert [intake.read_frequency(t) for t in typed] == ["never", "rarely", "sometimes", "often",
+                                                          "constantly", "often"]
+
+
+def test_months_and_ecr_numbers_are_read_with_hints():
+    """Months accept years; ECR-R chunks need the right count of 1..7 and say what went wrong."""
+    months = [intake.read_months(t) for t in ("18", "3 years", "2y 6m", "1.5 years")]
+    hints = []
+    for typed in ("5 6 5", "5 6 5 8 1 1 1 1 1"):
+        with pytest.raises(intake.Invalid) as caught:
+            intake.read_numbers(typed, 9)
+        hints.append(str(caught.value))
+    assert (months, intake.read_numbers("565656565", 9), hints) == (
+        [18, 36, 30, 18], [5, 6, 5, 6, 5, 6, 5, 6, 5],
+        ["enter 9 numbers from 1 to 7; you entered 3", "use only the numbers 1 to 7, one per item"])
+
+
+def test_interview_writes_a_case_that_loads_and_assesses(tmp_path):
+    """A whole interview, with typos, back, skip and the safety screen, writes the expected case."""
+    out = tmp_path / "maya-tom.yaml"
+    result = run(["intake", "-o", str(out)], script())
+    assert result.exit_code == 0, result.output
+    case = load_case(out)
+    session = case.sessions[0]
+    observed = [(o.partner, o.behavior, o.frequency, o.source) for o in session.observations]
+    expected = [("A", b, f, "self") for b, f in MAYA.items()] + [("A", "fear_of_partner", "rarely", "self")] + \
+        [("B", b, f, "partner") for b, f in TOM.items()]
+    order = list(vocabulary().behaviors)
+    expected.sort(key=lambda o: (o[0], order.index(o[1])))
+    steps = [(s.partner, s.behavior) for s in session.episodes[0].steps]
+    assert (case.case_id, [(p.id, p.name) for p in case.partners], case.relationship.months_together,
+            observed, session.episodes[0].label, steps, dict(session.measures["ecr_r"])) == (
+        "maya-tom", [("A", "Maya"), ("B", "Tom")], 30, expected, "Saturday plans",
+        [("A", "bid"), ("B", "dismissed_bid"), ("A", "criticism"), ("B", "stonewalling")],
+        {"A": tuple(ECR_MAYA)})
+    assert assess(case).as_dict()["safety"]["flag"] is True
+
+
+def test_interview_shows_progress_hints_and_the_review(tmp_path):
+    """The terminal shows progress, re-asks bad answers with a hint and reviews before saving."""
+    out = tmp_path / "maya-tom.yaml"
+    text = run(["intake", "-o", str(out)], script()).output
+    wanted = ["Question 1 of 89.", "the two partners need different names here",
+              "type a number from 1 to 4", "[2 years] >", "Answer with never, rarely",
+              "Move 3: what did Maya do?", "type a number from 1 to 18",
+              "enter 9 numbers from 1 to 7; you entered 8", "Please check your answers",
+              "type yes, a number from 1 to", f"Next, to see the assessment, run:\n  dynamics assess {out}\n"]
+    assert [w for w in wanted if w not in text] == []
+
+
+def test_answers_file_gives_the_same_bytes_as_the_interview(tmp_path):
+    """An answers file saying the same things writes byte-for-byte the same case file."""
+    (tmp_path / "typed").mkdir()
+    (tmp_path / "file").mkdir()
+    typed, scripted = tmp_path / "typed" / "maya-tom.yaml", tmp_path / "file" / "maya-tom.yaml"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(answers_file(), sort_keys=False), encoding="utf-8")
+    first = run(["intake", "-o", str(typed)], script())
+    second = run(["intake", "-o", str(scripted), "--answers", str(answers)])
+    assert (first.exit_code, second.exit_code, scripted.read_bytes()) == (0, 0, typed.read_bytes())
+
+
+@pytest.mark.parametrize("cut", [3, 40, 101, 124])
+def test_draft_survives_end_of_input_and_resumes(tmp_path, cut):
+    """Input ending mid-way keeps a draft; the next run resumes it and writes the same file."""
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "resumed").mkdir()
+    whole, resumed = tmp_path / "whole" / "c.yaml", tmp_path / "resumed" / "c.yaml"
+    run(["intake", "-o", str(whole)], script())
+    lines = script()
+    stopped = run(["intake", "-o", str(resumed)], lines[:cut])
+    state = (stopped.exit_code, resumed.exists(), intake.draft_path(resumed).exists())
+    finished = run(["intake", "-o", str(resumed)], ["yes"] + lines[cut:])
+    assert (state, finished.exit_code, resumed.read_bytes(), intake.draft_path(resumed).exists()) == (
+        (130, False, True), 0, whole.read_bytes(), False)
+
+
+class _InterruptAfter(io.BytesIO):
+    """Input that gives some lines, then behaves as if Ctrl-C were pressed."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.calls = 0
+
+    def read1(self, size=-1):
+        self.calls += 1
+        if self.calls > 1:
+            raise KeyboardInterrupt
+        return super().read1(size)
+
+
+
+def test_ctrl_c_keeps_a_draft_that_holds_the_answers(tmp_path):
+    """Ctrl-C mid-way exits 130 and keeps every answer given so far in the draft."""
+    out = tmp_path / "maya-tom.yaml"
+    lines = script()[:20]
+    result = run(["intake", "-o", str(out)], stream=_InterruptAfter(("\n".join(lines) + "\n").encode()))
+    draft = yaml.safe_load(intake.draft_path(out).read_text(encoding="utf-8"))
+    assert (result.exit_code, list(draft["answers"].items())[:5], len(draft["answers"]), out.exists()) == (
+        130, [("p1.name", "Maya"), ("p1.id", "A"), ("p2.name", "Tom"), ("p2.id", "B"), ("respondent", "1")],
+        13, False)
+
+
+def test_quit_keeps_the_draft_and_no_restarts_afresh(tmp_path):
+    """'quit' stops with exit 0 and a draft; answering no to resuming starts again from question 1."""
+    out = tmp_path / "c.yaml"
+    stopped = run(["intake", "-o", str(out)], ["Maya", "", "quit"])
+    kept = intake.draft_path(out).exists()
+    again = run(["intake", "-o", str(out)], ["no"])
+    assert (stopped.exit_code, kept, again.exit_code, "Question 1 of" in again.output.split("Found")[-1],
+            intake.draft_path(out).exists()) == (0, True, 130, True, False)
+
+
+def test_back_at_the_first_question_says_so(tmp_path):
+    """'back' before any answer explains that there is nothing to go back to."""
+    result = run(["intake", "-o", str(tmp_path / "c.yaml")], ["back"])
+    assert "this is the first question" in result.output
+
+
+def test_existing_case_gets_a_new_session_and_keeps_its_comments(tmp_path):
+    """On an existing case the answers become a new session; comments and earlier sessions stay."""
+    out = tmp_path / "rivera-okafor.yaml"
+    shutil.copy(CASES / "rivera-okafor.yaml", out)
+    before_text, before = out.read_text(encoding="utf-8"), load_case(out)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({
+        "respondent": "both", "date": "2026-11-02",
+        "answers": {"A": {"pursuit": "sometimes", "gentle_startup": "often"}, "B": {"volunteering": "rarely"}},
+        "safety": "skip"}), encoding="utf-8")
+    result = run(["intake", "-o", str(out), "--answers", str(answers)])
+    after = load_case(out)
+    comments = [line for line in before_text.splitlines() if line.lstrip().startswith("#")]
+    kept = [line for line in out.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("#")]
+    added = [(o.partner, o.behavior, o.frequency, o.source) for o in after.sessions[-1].observations]
+    assert (result.exit_code, after.sessions[:-1] == before.sessions, kept[:len(comments)] == comments,
+            str(after.sessions[-1].date), added, after.annotations[-1].by) == (
+        0, True, True, "2026-11-02",
+        [("A", "pursuit", "sometimes", "self"), ("A", "gentle_startup", "often", "self"),
+         ("B", "volunteering", "rarely", "self")], "intake questionnaire (Maya and Tom)")
+    assess(after)
+
+
+def test_existing_case_needs_a_later_date(tmp_path):
+    """A session date not after the case's latest session is re-asked with the reason."""
+    out = tmp_path / "rivera-okafor.yaml"
+    shutil.copy(CASES / "rivera-okafor.yaml", out)
+    result = run(["intake", "-o", str(out)], ["1", "2026-09-01"])
+    assert "this case's latest session is on 2026-10-05; give a later date" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    ("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\nanswers: {A: {pursut: often}}\n",
+     "answers.yaml:3:15: unknown behaviour 'pursut' in answers.A; did you mean 'pursuit'?"),
+    ("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\nanswers: {A: {pursuit: oftn}}\n",
+     "answers.yaml:3:24: 'oftn' cannot be used for answers.A.pursuit; answer with never, rarely, sometimes, "
+     "often or constantly: a word, its first letter, or a number from 0 (never) to 4 (constantly)"),
+    ("partners: [{id: A, name: Maya}, {id: B, name: Tom}]\n",
+     "answers.yaml:1:1: the answers file has no 'respondent'; add 'respondent:' with a partner id, both or "
+     "clinician"),
+    ("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\nsafety: {C: {threats: never}}\n",
+     "answers.yaml:3:10: unknown partner 'C' in safety; use one of the partner ids A, B"),
+])
+def test_bad_answers_file_is_one_located_line(tmp_path, monkeypatch, content, message):
+    """A mistake in an answers file is one line naming the place, and exit 2."""
+    monkeypatch.chdir(tmp_path)
+    Path("answers.yaml").write_text(content, encoding="utf-8")
+    result = run(["intake", "-o", "c.yaml", "--answers", "answers.yaml"])
+    assert (result.exit_code, result.output.strip(), Path("c.yaml").exists()) == (2, message, False)
+
+
+def test_new_case_text_passes_the_loader_unchanged(tmp_path):
+    """A name YAML would misread (a partner called 'No') is written so it reads back as written."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"respondent": "clinician", "date": "2026-01-05",
+                                       "partners": [{"id": "P", "name": "No"}, {"id": "Q", "name": "Zoë: 2"}],
+                                       "answers": {"P": {"bid": "often"}}}), encoding="utf-8")
+    out = tmp_path / "odd.yaml"
+    run(["intake", "-o", str(out), "--answers", str(answers)])
+    case = parse_case(out.read_text(encoding="utf-8"), str(out))
+    assert ([(p.id, p.name) for p in case.partners], [(o.behavior, o.source) for o in case.sessions[0].observations]) \
+        == ([("P", "No"), ("Q", "Zoë: 2")], [("bid", "clinician")])
