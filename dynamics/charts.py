@@ -15,8 +15,8 @@ GROUPS = (
     ("attack", "#D55E00", "2 3"),
     ("drift", "#8C6BB1", "8 3 2 3"),
 )
-RATIO_LOW, RATIO_HIGH = 0.05, 20.0
-RATIO_TICKS = (0.1, 0.5, 1.0, 5.0, 20.0)
+RATIO_LOW, RATIO_HIGH = 1 / 30, 30.0
+RATIO_TICKS = (1 / 20, 1 / 5, 1.0, 5.0, 20.0)
 FONT = "font-family:inherit;font-size:12px"
 
 
@@ -36,13 +36,20 @@ class Frame:
         return self.left + pad + index * (self.width - 2 * pad) / (count - 1)
 
 
-def ratio_words(value: float, positive: float = 1.0, negative: float = 1.0) -> str:
-    """Return a ratio as a person reads it: '5.0:1', '1:14', or a note when one side is empty."""
+EMPTY_SIDES = ("no negative moves", "no positive moves", "nothing recorded")
+
+
+def ratio_words(value: float, positive: float = 1.0, negative: float = 1.0,
+                empty: tuple[str, str, str] = EMPTY_SIDES) -> str:
+    """Return a ratio as a person reads it: '5.0:1', '1:14', or a phrase when a side is empty.
+
+    empty gives the phrases for: no negative side, no positive side, neither.
+    """
     if negative == 0:
-        return "no negative moves" if positive else "nothing recorded"
+        return empty[0] if positive else empty[2]
     if value >= 1:
         return f"{value:.1f}:1"
-    return f"1:{1 / value:.0f}" if value > 0 else "no positive moves"
+    return f"1:{1 / value:.0f}" if value > 0 else empty[1]
 
 
 def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = "") -> str:
@@ -51,7 +58,13 @@ def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = ""
 
 
 def _short_date(iso: str) -> str:
-    return iso[5:] if len(iso) == 10 else iso
+    """Return '14 Sep' for an ISO date, so the axis reads as dates without the year's clutter."""
+    import datetime as dt
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%b}"
 
 
 def _ratio_y(frame: Frame, value: float) -> float:
@@ -73,17 +86,21 @@ def _ratio_panel(sessions: list[dict], frame: Frame, words: dict) -> list[str]:
         dash = "" if tick in (1.0, 5.0) else ' stroke-dasharray="2 3"'
         out.append(f'<line x1="{frame.left}" x2="{frame.left + frame.width}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="#bbb"{dash}/>')
-        label = f"{tick:g}:1" if tick >= 1 else f"1:{1 / tick:g}"
+        label = f"{tick:g}:1" if tick >= 1 else f"1:{round(1 / tick)}"
         out.append(_text(frame.left - 6, y + 4, label, "end", ";fill:#555"))
     points = [(frame.x(i, len(sessions)), _ratio_y(frame, s["ratio"])) for i, s in enumerate(sessions)]
     if len(points) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         out.append(f'<polyline points="{path}" fill="none" stroke="#333" stroke-width="2"/>')
-    for (x, y), s in zip(points, sessions):
-        label = ratio_words(s["ratio"], s["positive"], s["negative"])
+    count = len(sessions)
+    for i, ((x, y), s) in enumerate(zip(points, sessions)):
+        label = ratio_words(s["ratio"], s["positive"], s["negative"], words.get("empty_sides", EMPTY_SIDES))
+        anchor = "middle" if count == 1 else "start" if i == 0 else "end" if i == count - 1 else "middle"
+        shift = {"start": -4, "end": 4, "middle": 0}[anchor]
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#333"><title>{escape(s["date"])}: '
                    f'{s["positive"]:g} positive, {s["negative"]:g} negative</title></circle>')
-        out.append(_text(x, y - 9 if y > frame.top + 20 else y + 18, label, extra=";font-weight:600"))
+        out.append(_text(x + shift, y - 9 if y > frame.top + 20 else y + 18, label, anchor,
+                         ";font-weight:600"))
     for i, s in enumerate(sessions):
         out.append(_text(frame.x(i, len(sessions)), frame.top + frame.height + 16, _short_date(s["date"]),
                          extra=";fill:#555"))
@@ -146,7 +163,7 @@ def trend_svg(trends: dict, partners: dict[str, str], words: dict) -> str:
     sessions = trends.get("sessions", [])
     width, left = 760, 54
     ratio = Frame(left, 34, width - left - 16, 150)
-    panels_top = ratio.top + ratio.height + 78
+    panels_top = ratio.top + ratio.height + 96
     gap = 40
     panel_width = (width - left - 16 - gap) / 2
     height = panels_top + 150 + 34

@@ -225,7 +225,8 @@ def report(case: Path, output: Path, as_of, audience: str) -> None:
         trends = output.with_name(output.stem + "-trends.svg")
         if result.diagram_svg:
             _write_atomic(diagram, result.diagram_svg)
-        _write_atomic(trends, result.trend_svg)
+        if result.trend_svg:
+            _write_atomic(trends, result.trend_svg)
         _write_atomic(output, result.markdown(diagram.name, trends.name))
     if audience == "couple" and result.context["safety"]["flag"]:
         click.echo(f"dynamics report: {case}: a safety concern is flagged; read the handout before "

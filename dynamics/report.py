@@ -27,7 +27,7 @@ MOVES_SHOWN = 6
 RISK_TITLES = {
     "contempt": "Contempt",
     "stonewalling": "Stonewalling",
-    "four-horsemen": "Four horsemen (criticism, contempt, defensiveness, stonewalling)",
+    "four-horsemen": "Four horsemen",
     "low-positive-ratio": "Low positive-to-negative ratio",
     "secure-drift": "Drift in the steadier partner",
     "exit-risk": "Exit risk",
@@ -36,7 +36,10 @@ RISK_TITLES = {
 }
 
 #: interventions whose `this_week` step is the clinician's to arrange, so a couple handout leaves it out
-CLINICIAN_STEPS = frozenset({"safety-first", "individual-therapy"})
+CLINICIAN_STEPS = frozenset({"safety-first", "individual-therapy", "couples-therapy-referral"})
+
+#: how many steps a couple handout asks for in one week: together, and for each partner
+HANDOUT_TOGETHER, HANDOUT_EACH = 3, 1
 
 #: everyday words for where a couple is in their work, for the handout (no clinical stage names)
 COUPLE_STAGES = {
@@ -68,8 +71,10 @@ class Report:
         return self.context["diagram"]["standalone"]
 
     @property
-    def trend_svg(self) -> str:
-        """Return the trend chart as a standalone SVG document."""
+    def trend_svg(self) -> str | None:
+        """Return the trend chart as a standalone SVG document, or None when the report leaves it out."""
+        if self.audience == "couple" and self.context["safety"]["flag"]:
+            return None
         return _standalone(str(self.context["trend_svg"]))
 
 
@@ -151,13 +156,15 @@ def _diagram(case: Case, assessment: Assessment, audience: str) -> dict:
     except ImportError:
         return {"svg": None, "standalone": None, "note": "The cycle diagram is not available in this version."}
     try:
-        document = render(build_cycle(case, assessment, audience=audience), "svg").decode("utf-8")
+        graph = build_cycle(case, assessment, audience=audience)
+        document = render(graph, "svg").decode("utf-8")
     except Exception as exc:  # Graphviz missing or failing must not cost the clinician the whole report
         log.warning("could not draw the cycle diagram: %s", exc)
         return {"svg": None, "standalone": None,
                 "note": f"The cycle diagram could not be drawn ({type(exc).__name__}); "
                         "run 'dynamics render' for details."}
-    return {"svg": inline_svg(document), "standalone": document, "note": None}
+    return {"svg": inline_svg(document), "standalone": document, "note": None,
+            "roles": dict(graph.graph.get("roles", ()))}
 
 
 # --- gathering -----------------------------------------------------------------------------------
@@ -194,10 +201,12 @@ def _moves(case: Case, session, pid: str, couple: bool) -> list[dict]:
     return ranked[:MOVES_SHOWN]
 
 
-def _position_key(strategy: str, move: str | None, pattern: str) -> str:
-    """Return the cycle.yaml position that describes a partner, for the handout's plain words."""
+def _position_key(strategy: str, move: str | None, pattern: str, role: str | None = None) -> str:
+    """Return the cycle.yaml position that describes a partner: the diagram's role when it has one."""
     if strategy == "fearful":
         return "fearful"
+    if role:
+        return role
     if move == "connect":
         return {"pursue-soothe": "secure-soother", "quiet-asymmetry": "secure-giver"}.get(pattern, "connected")
     if move == "withdraw" and pattern == "quiet-asymmetry":
@@ -205,11 +214,61 @@ def _position_key(strategy: str, move: str | None, pattern: str) -> str:
     return {"pursue": "pursuer", "withdraw": "withdrawer", "attack": "attacker"}.get(move or "", "")
 
 
+def merge_sources(text: str) -> str:
+    """Return a '; '-joined source list with each work named once: 'Title (S1:2; S1:9)'."""
+    cited: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split("; "))):
+        found = re.fullmatch(r"(.*?) \(([^()]*)\)", part)
+        title, where = (found.group(1), found.group(2)) if found else (part, None)
+        places = cited.setdefault(title, [])
+        if where and where not in places:
+            places.append(where)
+    return "; ".join(f"{t} ({', '.join(w)})" if w else t for t, w in cited.items())
+
+
+def sentences_once(texts: list[str]) -> list[str]:
+    """Return the distinct sentences of several reasons; advice they share is said once, at the end."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            sentence = sentence.strip().rstrip(".")
+            if sentence:
+                counts[sentence] = counts.get(sentence, 0) + 1
+    return [s for s, n in counts.items() if n == 1] + [s for s, n in counts.items() if n > 1]
+
+
+def _full_stop(sentence: str) -> str:
+    return sentence if sentence[-1:] in ".!?" else sentence + "."
+
+
+def _concerns(case: Case, sessions, names: dict[str, str]) -> list[str]:
+    """Return each safety behaviour recorded up to the assessment date, with who showed it and who told."""
+    vocab = vocabulary()
+    told = {r.id: r.words for r in vocab.reporters}
+    found: dict[tuple[str, str], str] = {}
+    for session in sessions:
+        for obs in session.observations:
+            if vocab.behaviors[obs.behavior].group == "safety" and obs.frequency != "never":
+                found[(obs.partner, obs.behavior)] = f"{told[obs.source]}, {obs.frequency}, " \
+                                                     f"{_long_date(session.date.isoformat())}"
+        for episode in session.episodes:
+            for step in episode.steps:
+                if vocab.behaviors[step.behavior].group == "safety":
+                    found.setdefault((step.partner, step.behavior),
+                                     f"in the episode '{episode.label}', "
+                                     f"{_long_date(session.date.isoformat())}")
+    return [f"{names[pid]}: {vocab.behaviors[bid].label} ({how})"
+            for (pid, bid), how in sorted(found.items(), key=lambda kv: (case.partner_ids.index(kv[0][0]),
+                                                                        kv[0][1]))]
+
+
 def _interventions(data: dict, catalog: dict, names: dict[str, str]) -> list[dict]:
     items = []
     for item in data["interventions"]:
         info = catalog.get(item["id"], {})
         items.append({**item, "for_names": [names[p] for p in item["for"]],
+                      "why": " ".join(_full_stop(x) for x in sentences_once([item["why"]])),
+                      "source": merge_sources(item["source"]),
                       "couple_title": info.get("couple_title", item["title"]),
                       "this_week": " ".join(str(info.get("this_week", "")).split()),
                       "couple_text": " ".join(str(info.get("couple_text", "")).split()),
@@ -219,26 +278,48 @@ def _interventions(data: dict, catalog: dict, names: dict[str, str]) -> list[dic
     return items
 
 
-def _groups_of(items: list[dict], ids: tuple[str, str], names: dict[str, str]) -> list[dict]:
-    """Split interventions into work for both partners and work for each one."""
+def _groups_of(items: list[dict], ids: tuple[str, str], names: dict[str, str],
+               limits: tuple[int, int] | None = None) -> list[dict]:
+    """Split interventions into work for both partners and for each one, highest priority first.
+
+    With limits (together, each), a group keeps that many items and lists the rest under `later`.
+    """
     both = [i for i in items if set(i["for"]) >= set(ids)]
     groups = [{"key": "both", "title": f"{names[ids[0]]} and {names[ids[1]]} together", "items": both}]
     for pid in ids:
         groups.append({"key": pid, "title": names[pid],
                        "items": [i for i in items if i["for"] == [pid]]})
+    for group in groups:
+        keep = len(group["items"]) if limits is None else limits[0 if group["key"] == "both" else 1]
+        group["items"], group["later"] = group["items"][:keep], group["items"][keep:]
     return [g for g in groups if g["items"]]
 
 
+def conclusion_words(path: str, names: dict[str, str]) -> str:
+    """Return a conclusion path in words: 'partners.A.strategy' -> "Maya's strategy"."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "partners":
+        return f"{names.get(parts[1], parts[1])}'s {parts[2]}"
+    return {"cycle.pattern": "cycle pattern", "cycle.stage": "cycle stage",
+            "relationship_stage": "relationship stage"}.get(path, path.replace("_", " "))
+
+
 def _annotations(case: Case, as_of: str) -> list[dict]:
+    """Return the annotations written before the session after the report's date (all, for the latest)."""
+    later = [s.date.isoformat() for s in case.sessions if s.date.isoformat() > as_of]
+    names = {p.id: p.name for p in case.partners}
     rows = []
     for note in case.annotations:
-        if note.date.isoformat() > as_of:
+        if later and note.date.isoformat() >= later[0]:
             continue
         if note.kind in ("confirm", "reject", "override"):
-            what = f"{note.kind} {note.conclusion}" + (f" = {note.value}" if note.value else "")
+            what = f"{note.kind} {conclusion_words(note.conclusion, names)}" + (
+                f": {note.value}" if note.value else "")
             text = note.reason or ""
         elif note.kind == "observe":
-            what = f"observed {note.behavior}" + (f" ({note.frequency})" if note.frequency else "")
+            partner = names.get(note.partner, note.partner or "")
+            what = f"observed {partner}: {vocabulary().behaviors[note.behavior].label}" + (
+                f" ({note.frequency})" if note.frequency else "")
             text = note.text or ""
         elif note.kind == "episode":
             what, text = "episode", note.label or ""
@@ -281,10 +362,12 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
     if stage_id:
         stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
                      couple_words=COUPLE_STAGES.get(stage_id, ""))
+    diagram = _diagram(case, assessment, audience)
+    roles = diagram.get("roles") or {}
     partners = []
     for pid in ids:
         p = data["partners"][pid]
-        key = _position_key(p["strategy"], p.get("position"), pattern_id)
+        key = _position_key(p["strategy"], p.get("position"), pattern_id, roles.get(pid))
         position = cycle_kb["positions"].get(key, {})
         partners.append({**p, "id": pid, "strategy_words": _strategy_words(p["strategy"]),
                          "set_by": p.get("set_by"), "ecr_r": p["measures"].get("ecr_r"),
@@ -304,6 +387,8 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
         "groups_title": ("What each of you did, session by session" if couple else
                          "Behaviour groups per partner (frequency-weighted: rarely 1 ... constantly 4)"),
         "groups": {g: w.capitalize() for g, w in group_words.items()},
+        "empty_sides": (("no tense moments", "no warm moments yet", "nothing recorded") if couple else
+                        ("no negative moves", "no positive moves", "nothing recorded")),
     }
     context = {
         "audience": audience,
@@ -321,16 +406,24 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
                    "partner_name": names.get(r["partner"]) if r.get("partner") else None}
                   for r in data["risks"]],
         "safety": data["safety"],
+        "safety_clauses": sentences_once(data["safety"]["reasons"]),
+        "concerns": _concerns(case, sessions, names) if data["safety"]["flag"] else [],
         "interventions": interventions,
-        "intervention_groups": _groups_of(interventions, ids, names),
+        "intervention_groups": _groups_of(interventions, ids, names,
+                                          (HANDOUT_TOGETHER, HANDOUT_EACH) if couple else None),
         "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in data["withheld"]],
-        "judgements": data["clinician"],
+        "judgements": [{**j, "conclusion_words": conclusion_words(j["conclusion"], names)}
+                       for j in data["clinician"]],
         "annotations": [] if couple else _annotations(case, data["as_of"]),
         "latest": data["trends"]["sessions"][-1] if data["trends"]["sessions"] else None,
         "changes": _changes(data, names, group_words),
         "trend_svg": markupsafe.Markup(trend_svg(data["trends"], names, chart_words)),
-        "diagram": _diagram(case, assessment, audience),
+        "diagram": diagram,
     }
+    if couple and data["safety"]["flag"]:
+        # a handout both partners may read says only what happens next, nothing about either partner
+        context["intervention_groups"] = [g for g in context["intervention_groups"] if g["key"] == "both"]
+        context["diagram"] = {"svg": None, "standalone": None, "note": None}
     if context["diagram"]["svg"]:
         context["diagram"]["svg"] = markupsafe.Markup(context["diagram"]["svg"])
     return Report(audience, context)

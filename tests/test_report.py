@@ -121,9 +121,22 @@ def test_couple_handout_uses_everyday_words(tmp_path, name):
     text = out.read_text(encoding="utf-8")
     words = " ".join(parsed(text).text).lower()
     assert [w for w in CLINICAL_WORDS if re.search(rf"\b{re.escape(w)}\b", words)] == []
-    report_ = build_report(load_case(CASES / f"{name}.yaml"), assess(load_case(CASES / f"{name}.yaml")), "couple")
-    titles = [i["couple_title"] for i in report_.context["interventions"]]
-    assert [t for t in titles if t not in " ".join(parsed(text).text)] == []
+    case = load_case(CASES / f"{name}.yaml")
+    groups = build_report(case, assess(case), "couple").context["intervention_groups"]
+    titles = [i["couple_title"] for g in groups for i in g["items"] + g["later"]]
+    assert titles and [t for t in titles if t not in " ".join(parsed(text).text)] == []
+
+
+def test_couple_handout_with_a_safety_concern_says_only_what_happens_next(tmp_path):
+    """With the safety flag set, the handout leaves out the pattern, the chart and each partner's tasks."""
+    out = tmp_path / "handout.md"
+    result = report([str(CASES / "hale-ortiz.yaml"), "-o", str(out), "--audience", "couple"])
+    headings = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    assert (result.exit_code, result.output) == (0, (
+        f"dynamics report: {CASES / 'hale-ortiz.yaml'}: a safety concern is flagged; "
+        "read the handout before giving it to either partner\n"))
+    assert headings == ["# Notes for Graham and Lucia", "## In short", "## What happens next"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["handout.md"]
 
 
 def test_couple_handout_keeps_the_clinicians_steps_out(tmp_path):
