@@ -34,7 +34,9 @@ from .vocabulary import vocabulary
 
 SKIP = "skip"
 DEFAULT_OUTPUT = Path("intake.yaml")
-_COMMANDS = ("back", "skip", "help", "?", "quit")
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"a": "1", "an": "1"}
 
 
 class Invalid(ValueError):
@@ -68,7 +70,8 @@ def sections() -> list[tuple[str, tuple[str, ...]]]:
 
 def read_frequency(raw: str) -> str:
     """Read never/rarely/sometimes/often/constantly, a first letter, or 0-4."""
-    word = raw.strip().lower()
+    word = " ".join(raw.lower().split())
+    word = texts()["scale"]["synonyms"].get(word, word)
     for index, fid in enumerate(vocabulary().frequency_ids):
         if word in (fid, fid[0], str(index)):
             return fid
@@ -97,7 +100,7 @@ def read_text(raw: str, limit: int = 80) -> str:
 
 def read_months(raw: str) -> int:
     """Read a number of months, or years ('3 years', '2y 6m', '1.5 years')."""
-    text = raw.strip().lower()
+    text = " ".join(_NUMBER_WORDS.get(w, w) for w in raw.lower().replace("-", " ").split())
     found = re.fullmatch(r"(?:(\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)\b)?\s*(?:and\s*)?"
                          r"(?:(\d+)\s*(?:months?|mos?|m)?)?", text)
     if not text or not found or not any(found.groups()):
@@ -116,6 +119,17 @@ def read_numbers(raw: str, count: int) -> list[int]:
     if len(parts) != count:
         raise Invalid(f"enter {count} numbers from {low} to {high}; you entered {len(parts)}")
     return [int(p) for p in parts]
+
+
+def shown(value: object) -> str:
+    """Return an answer as text its question reads back to the same value ('often', 'yes', '5 6 ...')."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return " ".join(str(n) for n in value)
+    return str(value)
 
 
 def slug(*words: str) -> str:
@@ -166,6 +180,10 @@ class Questionnaire:
         """Return every question the answers so far lead to, in order."""
         return self._basics() + self._behaviours() + self._episode() + self._safety() + self._ecr()
 
+    def expected(self, plan: list[Question]) -> int:
+        """Return how many questions to expect: the plan, plus the safety screen until it is declined."""
+        return len(plan) + (2 * len(self.vocab.in_group("safety")) if "safety" not in self.answers else 0)
+
     def pending(self) -> Question | None:
         """Return the first question not yet answered, or None when all are."""
         return next((q for q in self.plan() if q.key not in self.answers), None)
@@ -211,10 +229,12 @@ class Questionnaire:
             return qs
         qs.append(self._q("episode.label", e["label"], read_text, "episode", default=e["default_label"]))
         first, second = self.names()
+        before = None
         for n in range(1, int(e["max_moves"]) + 1):
             qs.append(self._q(f"episode.{n}.who", e["who"].format(number=n, first=first, second=second),
-                              self._mover, "episode", choices="1/2/done"))
-            who = self.answers.get(f"episode.{n}.who")
+                              self._mover, "episode", choices="1/2/done",
+                              default=str(3 - before) if before else None))
+            who = before = self.answers.get(f"episode.{n}.who")
             if who in (None, "done"):
                 break
             qs.append(self._q(f"episode.{n}.what", self._menu_text(n, self.names()[who - 1]), self._move,
@@ -344,7 +364,7 @@ class Questionnaire:
                     return self.give(question, SKIP)
             value = question.read(text)
         self.answers[question.key] = value
-        self.raw[question.key] = SKIP if value is None else text
+        self.raw[question.key] = SKIP if value is None else shown(value)
         self.previous.pop(question.key, None)
         self.history.append(question.key)
 
@@ -491,7 +511,7 @@ class _AnswersReader:
         raw = "" if node.value is None else (node.raw if node.raw is not None else str(node.value))
         self.out[key] = Supplied(raw, where, node.line, node.column)
 
-    def say(self, key: str, raw: str, node, where: str) -> None:
+    def given(self, key: str, raw: str, node, where: str) -> None:
         self.out[key] = Supplied(raw, where, node.line, node.column)
 
     def position(self, node, where: str) -> int:
@@ -575,7 +595,7 @@ def _episode_answers(r: _AnswersReader, node) -> None:
     if node is None:
         return
     fields = r.mapping(node, "episode", ("label", "steps"))
-    r.say("episode", "yes", node, "episode")
+    r.given("episode", "yes", node, "episode")
     if "label" in fields:
         r.put("episode.label", fields["label"], "episode.label")
     steps = fields["steps"].value if "steps" in fields and fields["steps"].kind == "sequence" else None
@@ -590,7 +610,7 @@ def _episode_answers(r: _AnswersReader, node) -> None:
         r.put(f"episode.{n}.who", sf["partner"], f"episode step {n} partner")
         r.put(f"episode.{n}.what", sf["behavior"], f"episode step {n} behavior")
     if len(steps) < limit:
-        r.say(f"episode.{len(steps) + 1}.who", "done", node, "episode")
+        r.given(f"episode.{len(steps) + 1}.who", "done", node, "episode")
 
 
 def _ecr_answers(r: _AnswersReader, node) -> None:
@@ -604,15 +624,15 @@ def _ecr_answers(r: _AnswersReader, node) -> None:
             r.fail(values, f"ecr_r for {pid} should be a list of {ECR_R_ITEMS} numbers",
                    f"give all {ECR_R_ITEMS} responses, 1 to 7, in the form's item order, as [5, 6, ...]")
         given[pos] = (values, [str(v.raw if v.raw is not None else v.value) for v in values.value])
-    r.say("ecr", "yes", node, "ecr_r")
+    r.given("ecr", "yes", node, "ecr_r")
     for pos in (1, 2):
         if pos not in given:
-            r.say(f"ecr.{pos}", "no", node, "ecr_r")
+            r.given(f"ecr.{pos}", "no", node, "ecr_r")
             continue
         values, numbers = given[pos]
-        r.say(f"ecr.{pos}", "yes", values, f"ecr_r.{r.ids[pos - 1]}")
+        r.given(f"ecr.{pos}", "yes", values, f"ecr_r.{r.ids[pos - 1]}")
         for k, first, last in r.q.ecr_chunks():
-            r.say(f"ecr.{pos}.{k}", " ".join(numbers[first - 1:last]), values,
+            r.given(f"ecr.{pos}.{k}", " ".join(numbers[first - 1:last]), values,
                   f"ecr_r.{r.ids[pos - 1]} items {first}-{last}")
 
 
@@ -620,9 +640,9 @@ def _safety_answers(r: _AnswersReader, node) -> None:
     if node is None:
         return
     if node.kind == "scalar" and str(node.value).lower() in ("skip", "skipped"):
-        r.say("safety", SKIP, node, "safety")
+        r.given("safety", SKIP, node, "safety")
         return
-    r.say("safety", "yes", node, "safety")
+    r.given("safety", "yes", node, "safety")
     for pid, answers in r.mapping(node, "safety").items():
         pos = r.position(node.keys[pid], "safety")
         r.behaviours(answers, f"safety.{pid}", "s", pos, safety=True)
@@ -706,9 +726,8 @@ def say(text: str = "") -> None:
     import textwrap
     width = max(40, min(shutil.get_terminal_size((88, 24)).columns, 88) - 1)
     for line in text.rstrip("\n").split("\n"):
-        indent = " " * (len(line) - len(line.lstrip()))
-        click.echo(textwrap.fill(line, width, subsequent_indent=indent + " " * 4 * bool(
-            re.match(r"\s*\d+\s", line))) if line.strip() else "")
+        marker = re.match(r"\s*(?:->|\d+\.?)?\s*", line)
+        click.echo(textwrap.fill(line, width, subsequent_indent=" " * marker.end()) if line.strip() else "")
 
 
 def _intro(q: Questionnaire, section: str) -> None:
@@ -735,21 +754,24 @@ def _intro(q: Questionnaire, section: str) -> None:
 def interview(q: Questionnaire, out: Path) -> None:
     """Ask the questions until the person confirms the summary; raise Stop or click.Abort to pause."""
     shown: set[str] = set()
+    on_screen = None
     while True:
         question = q.pending()
         if question is None:
             if _review(q, out):
                 return
             continue
-        plan = q.plan()
         if question.section not in shown:
             _intro(q, question.section)
             shown.add(question.section)
-        if question.key == "respondent":
-            say(q.t["respondent"]["explain"])
-        say()
-        number = next(i for i, other in enumerate(plan, start=1) if other.key == question.key)
-        say(f"Question {number} of {len(plan)}. {question.text}")
+        if on_screen != question.key:
+            plan = q.plan()
+            number = next(i for i, other in enumerate(plan, start=1) if other.key == question.key)
+            say()
+            if question.key == "respondent":
+                say(q.t["respondent"]["explain"])
+            say(f"Question {number} of {q.expected(plan)}. {question.text}")
+        on_screen = None
         prompt = "  " + (f"{question.choices} " if question.choices else "") + \
             (f"[{question.default}] " if question.default is not None else "") + "> "
         raw = click.prompt(prompt, default="", show_default=False, prompt_suffix="")
@@ -760,6 +782,7 @@ def interview(q: Questionnaire, out: Path) -> None:
             q.give(question, raw)
         except Invalid as exc:
             say(f"  -> {exc}")
+            on_screen = question.key
             continue
         save_draft(q, out)
         if question.key.startswith("s.") and q.answers[question.key] not in (None, "never"):
@@ -835,11 +858,12 @@ def summary(q: Questionnaire, out: Path) -> str:
     if not a.get("safety"):
         lines.append(s["safety_skipped"])
     else:
-        lines.append(s["safety_noted"].format(count=len(noted)) if noted else s["safety_none"])
+        lines.append(s["safety_noted"] if noted else s["safety_none"])
         for key in noted:
             _, pos, bid = key.split(".")
             lines.append(f"  {number[key]:>3}. {names[int(pos) - 1]}: {vocab.behaviors[bid].couple_words}: {a[key]}")
-    entered = [names[pos - 1] for pos in (1, 2) if a.get("ecr") and a.get(f"ecr.{pos}")]
+    entered = [names[pos - 1] for pos in (1, 2) if a.get("ecr") and a.get(f"ecr.{pos}")
+               and all(a.get(f"ecr.{pos}.{k}") for k, _, _ in q.ecr_chunks())]
     lines.append(s["ecr"].format(names=", ".join(entered)) if entered else s["no_ecr"])
     lines += ["", s["ask"]]
     return "\n".join(lines)
