@@ -487,3 +487,67 @@ def history(case: Path, fmt: str) -> None:
     from .case import load_case
     loaded = load_case(case)
     click.echo(notes.history_json(loaded) if fmt == "json" else notes.history_text(loaded), nl=False)
+
+
+# --- render --------------------------------------------------------------------------------------
+
+DIAGRAM_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write a binary file in one step, so a reader never sees half of it."""
+    import os
+    import tempfile
+    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temp, 0o666 & ~mask)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Where to write the diagram: OUT.svg, OUT.png, OUT.pdf or OUT.dot.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]),
+              help="Force a format instead of taking it from OUT's suffix.")
+@click.option("--as-of", callback=_iso_date, metavar="DATE",
+              help="Draw the cycle as of this date (YYYY-MM-DD) instead of the latest session.")
+@click.option("--audience", type=click.Choice(["clinician", "couple"]), default="clinician", show_default=True,
+              help="'couple' uses everyday words and the couple's own phrases, without clinical labels.")
+def render(case: Path, output: Path, fmt: str | None, as_of, audience: str) -> None:
+    """Draw the couple's cycle: each partner's moves, what may lie beneath them, and where to step in.
+
+    Without Graphviz installed, writes the DOT text beside OUT (OUT.dot) and says how to install it.
+    """
+    from .assessment import assess
+    from .case import load_case
+    from .cycle import build_cycle
+    from .errors import InputError
+    from .render import GraphvizMissing, render as draw
+    fmt = fmt or DIAGRAM_FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        raise InputError(f"cannot tell the diagram format from '{output.name}'", file="--output",
+                         hint="name it OUT.svg, OUT.png, OUT.pdf or OUT.dot, or add --format")
+    if not output.parent.is_dir():
+        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
+                         hint="create it first or write the diagram elsewhere")
+    loaded = load_case(case)
+    graph = build_cycle(loaded, assess(loaded, as_of), audience=audience)
+    try:
+        _write_bytes_atomic(output, draw(graph, fmt))
+    except GraphvizMissing:
+        fallback = output if fmt == "dot" else output.with_suffix(".dot")
+        _write_bytes_atomic(fallback, draw(graph, "dot"))
+        click.echo(f"dynamics render: Graphviz is not installed, so wrote {fallback} instead of {output.name}; "
+                   "install it (apt install graphviz, brew install graphviz, or https://graphviz.org/download/) "
+                   "and run again", err=True)
+    if audience == "couple" and graph.graph.get("safety"):
+        click.echo(f"dynamics render: {case}: a safety concern is flagged, so the couple's picture shows "
+                   "only the safety notice", err=True)
