@@ -236,18 +236,15 @@ class _Doc:
             return [self.after_line(_content_end(vnode),
                                     self.style.items([item], vnode.start_mark.column, gap))]
         if isinstance(vnode, yaml.SequenceNode) and (vnode.value or vnode.start_mark.line != vnode.end_mark.line):
-            close = vnode.end_mark.index - 1
-            return [(close, close, (", " if vnode.value else "") + _inline(item))]
+            return [_inline_after(vnode, _inline(item))]
         if isinstance(vnode, yaml.ScalarNode) and (vnode.style or vnode.value not in _NULLS):
             raise CaseError(f"'{key}' should be a list", file=None, line=vnode.start_mark.line + 1,
                             column=vnode.start_mark.column + 1, hint="make it a list to add to it")
         edits = []
         start, end = vnode.start_mark.index, vnode.end_mark.index
-        if end > start:
-            rest = _BREAK.split(self.text[end:], 1)[0]
-            if not rest.strip():
-                while start > knode.end_mark.index and self.text[start - 1] in " \t":
-                    start -= 1
+        if end > start:   # an empty value written as [], ~ or null: the key gets a block list instead
+            while start > knode.end_mark.index and self.text[start - 1] in " \t":
+                start -= 1
             edits.append((start, end, ""))
         column = knode.start_mark.column
         lines = self.style.items([item], column + self.style.offset, self.style.gap)
@@ -256,14 +253,28 @@ class _Doc:
 
     def _append_inline(self, mapping, key: str, pair, item) -> list[Edit]:
         if pair is None:
-            close = mapping.end_mark.index - 1
-            return [(close, close, f"{', ' if mapping.value else ''}{key}: [{_inline(item)}]")]
+            return [_inline_after(mapping, f"{key}: [{_inline(item)}]")]
         vnode = pair[1]
         if isinstance(vnode, yaml.SequenceNode):
-            close = vnode.end_mark.index - 1
-            return [(close, close, (", " if vnode.value else "") + _inline(item))]
+            return [_inline_after(vnode, _inline(item))]
         start, end = vnode.start_mark.index, vnode.end_mark.index
         return [(start, end, f"{'' if end > start else ' '}[{_inline(item)}]")]
+
+
+def _inline_after(collection, text: str) -> Edit:
+    """Return an edit adding text as the last entry of a flow collection, right after its last entry.
+
+    Inserting after the last entry rather than before the bracket keeps a trailing comma or
+    comment where it was.
+    """
+    if not collection.value:
+        at = collection.start_mark.index + 1
+        return (at, at, text)
+    at = _content_end(collection.value[-1] if isinstance(collection, yaml.SequenceNode)
+                      else collection.value[-1][1])
+    if isinstance(collection, yaml.MappingNode):
+        at = max(at, _content_end(collection.value[-1][0]))
+    return (at, at, ", " + text)
 
 
 def _apply(text: str, edits: list[Edit]) -> str:
@@ -409,12 +420,27 @@ def _target(path: str | Path) -> tuple[Path, str]:
         raise CaseError("no such file", file=name, hint="check the path")
     if not target.is_file():
         raise CaseError("is not a regular file", file=name, hint="name a .yaml case file")
-    if not os.access(target, os.R_OK | os.W_OK):
-        raise CaseError("is read-only for you", file=name, hint="make the file writable to annotate it")
+    if not os.access(target, os.R_OK | os.W_OK) or not target.stat().st_mode & 0o222:
+        raise CaseError("is read-only", file=name, hint="make the file writable to annotate it")
     if not os.access(target.parent, os.W_OK | os.X_OK):
         raise CaseError("cannot be replaced: its folder is read-only for you", file=name,
                         hint="make the folder writable to annotate the case")
     return target, name
+
+
+def _check_last_line(doc: _Doc, case: Case, edits: list[Edit], name: str) -> None:
+    """Refuse to append after a last line without a line break when adding one would change a value.
+
+    That happens only when the file ends inside block text (``note: |``) with no final line break:
+    the break that must precede the new lines would become part of the text.
+    """
+    text = doc.text
+    if not text or text[-1] in _BREAK_CHARS or all(e[0] < len(text) for e in edits):
+        return
+    if _shape(parse_case(text + doc.newline, name)) != _shape(case):
+        raise CaseError("cannot add after the last line without changing the text written there",
+                        file=name, line=doc.line_of(len(text)), column=1,
+                        hint="end the file with a line break (Enter after the last line), then try again")
 
 
 Build = Callable[[_Doc, Case], tuple[list[Edit], Callable[[dict], dict]]]
@@ -430,12 +456,14 @@ def _transaction(path: str | Path, what: str, build: Build) -> Case:
             case = parse_case(text, name)
             doc = _Doc(text)
             edits, expect = build(doc, case)
+            _check_last_line(doc, case, edits, name)
             new_text = _apply(text, edits)
             try:
                 new_case = parse_case(new_text, name)
             except CaseError as err:
                 raise CaseError(f"refused, the new {what} would not be valid: {err.message}", file=name,
-                                line=doc.line_of(edits[0][0]), value=err.value, hint=err.hint) from None
+                                line=doc.line_of(edits[0][0]), column=1, value=err.value,
+                                hint=err.hint) from None
             if _shape(new_case) != expect(_shape(case)):
                 raise WriterError(f"{name}: the new {what} did not read back as intended; "
                                   "the file was not changed")
