@@ -735,7 +735,9 @@ def _intro(q: Questionnaire, section: str) -> None:
     named = {s["id"]: s for s in t["sections"]}
     say()
     if section == "basics":
-        say(f"== {t['basics']['title']} ==\n{t['basics']['intro']}")
+        first, second = q.names()
+        intro = t["basics"]["existing_intro" if q.existing else "intro"].format(first=first, second=second)
+        say(f"== {t['basics']['title']} ==\n{intro}")
     elif section in named:
         say(f"== {named[section]['title']} ==\n{named[section]['intro']}\n{t['scale']['help']}")
     elif section == "episode":
@@ -743,6 +745,7 @@ def _intro(q: Questionnaire, section: str) -> None:
     elif section == "safety":
         say(f"== {t['safety']['title']} ==\n{t['safety']['preface']}")
         if q.answers.get("respondent") == "both":
+            say()
             say(t["safety"]["together"])
     elif section == "ecr":
         say(f"== {t['ecr']['title']} ==")
@@ -770,6 +773,7 @@ def interview(q: Questionnaire, out: Path) -> None:
             say()
             if question.key == "respondent":
                 say(q.t["respondent"]["explain"])
+                say()
             say(f"Question {number} of {q.expected(plan)}. {question.text}")
         on_screen = None
         prompt = "  " + (f"{question.choices} " if question.choices else "") + \
@@ -946,6 +950,8 @@ def run(output: Path | None = None, answers: Path | None = None, today: dt.date 
         say(done["saved_existing"].format(path=out, date=result.session.date))
     if any(q.vocab.behaviors[o.behavior].group == "safety" for o in result.session.observations):
         say(done["safety"])
+    elif result.safety == "skipped":
+        say(q.t["safety"]["skipped"])
     say(done["next"])
     click.echo(f"  dynamics assess {shlex.quote(str(out))}")
     return out

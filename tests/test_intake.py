@@ -275,3 +275,17 @@ def test_new_case_text_passes_the_loader_unchanged(tmp_path):
     case = parse_case(out.read_text(encoding="utf-8"), str(out))
     assert ([(p.id, p.name) for p in case.partners], [(o.behavior, o.source) for o in case.sessions[0].observations]) \
         == ([("P", "No"), ("Q", "Zoë: 2")], [("bid", "clinician")])
+
+
+def test_readme_answers_example_writes_a_case(tmp_path):
+    """The answers-file example in the README runs as written."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Intake questionnaire", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(example, encoding="utf-8")
+    out = tmp_path / "maya-tom.yaml"
+    result = run(["intake", "-o", str(out), "--answers", str(answers)])
+    case = load_case(out)
+    assert (result.exit_code, [(o.partner, o.behavior) for o in case.sessions[0].observations]) == (
+        0, [("A", "pursuit"), ("A", "bid"), ("B", "withdrawal"), ("B", "stonewalling")])
