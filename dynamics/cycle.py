@@ -21,6 +21,7 @@ from collections import defaultdict
 import networkx as nx
 
 from . import knowledge
+from .errors import InputError
 from .facts import EPISODE_STEP_LEVEL, RECENCY, sessions_up_to
 from .vocabulary import vocabulary
 
@@ -67,7 +68,8 @@ _SPEECH_START = re.compile(r"(i|i'm|i've|i'd|i'll|we|we're|can't|don't|you)\b", 
 def build_cycle(case, assessment, audience: str = "clinician") -> nx.DiGraph:
     """Return the couple's cycle as a directed graph, for a clinician or for the couple."""
     if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+        raise InputError(f"unknown audience '{audience}'", file="--audience",
+                         hint=f"use one of {', '.join(AUDIENCES)}")
     data = assessment.as_dict() if hasattr(assessment, "as_dict") else assessment
     as_of = _date(data.get("as_of"))
     sessions = sessions_up_to(case, as_of) or case.sessions
@@ -328,8 +330,7 @@ def _add_couple_safety(graph) -> None:
 def _add_triggers(graph, ids, sessions, pattern: str, audience: str) -> None:
     """Link the moves: what the episodes show first, then the usual loop where they are silent."""
     def link(u: str, v: str, count: int) -> None:
-        warm = graph.nodes[u]["group"] == graph.nodes[v]["group"] == "connect"
-        word = "invites" if warm else ("sets off" if audience == "couple" else "triggers")
+        word = _link_word(graph.nodes[u]["group"], graph.nodes[v]["group"], audience)
         graph.add_edge(u, v, kind="triggers", label=word, weight=count, interrupted_by=())
 
     for (u, v), count in sorted(_episode_links(graph, sessions).items()):
@@ -346,6 +347,17 @@ def _add_triggers(graph, ids, sessions, pattern: str, audience: str) -> None:
                 link(lead[other], node, 0)
             if group != "drift" and not _has_triggers(graph, node, incoming=False):
                 link(node, lead[other], 0)
+
+
+def _link_word(source: str, target: str, audience: str) -> str:
+    """Return the words on a link: most links trigger, but a warm move invites or is met."""
+    if source == "connect" and target == "connect":
+        return "invites"
+    if target == "connect":
+        return "is met by"
+    if source == "connect" and target == "pursue":
+        return "calms it, for a while"
+    return "sets off" if audience == "couple" else "triggers"
 
 
 def _episode_links(graph, sessions) -> dict[tuple[str, str], int]:
