@@ -4,6 +4,7 @@ behaviour groups per session. Pure text out; no plotting library, no outside ref
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -185,3 +186,19 @@ def trend_svg(trends: dict, partners: dict[str, str], words: dict) -> str:
         out += _group_panel(sessions, pid, name, frame, top)
     out.append("</svg>")
     return "\n".join(out)
+
+
+def standalone_svg(svg: str) -> str:
+    """Return an inline SVG element as a file of its own, with the XML prologue and namespace."""
+    if "xmlns=" not in svg.split(">", 1)[0]:
+        svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg.strip() + "\n"
+
+
+def inline_svg(document: str) -> str:
+    """Return an SVG document as an element to embed in HTML: no prologue, doctype, comments or namespaces."""
+    text = re.sub(r"<\?xml.*?\?>", "", document, flags=re.S)
+    text = re.sub(r"<!DOCTYPE.*?>", "", text, flags=re.S)
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+    return text.strip()

@@ -168,16 +168,8 @@ def rules_vocabulary(group: str | None) -> None:
 # --- report --------------------------------------------------------------------------------------
 
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
-    """Parse an ISO date option, or fail with a line that names the option and the fix."""
-    if value is None:
-        return None
-    import datetime as dt
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        from .errors import InputError
-        raise InputError(f"'{value}' is not a date", file=f"--{param.name.replace('_', '-')}",
-                         hint="write it as YYYY-MM-DD, e.g. 2026-09-14") from None
+    """Parse an ISO date option given with callback=, as _date does."""
+    return _date(value, f"--{param.name.replace('_', '-')}")
 
 
 def _write_atomic(path: Path, text: str) -> None:

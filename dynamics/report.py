@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from . import knowledge
 from .assessment import Assessment
 from .case import Case
-from .charts import trend_svg
+from .charts import inline_svg, standalone_svg, trend_svg
 from .vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
@@ -23,31 +23,16 @@ log = logging.getLogger(__name__)
 AUDIENCES = ("clinician", "couple")
 MOVES_SHOWN = 6
 
-#: clinician-facing names of the risk ids the rules conclude; unknown ids are shown humanised
-RISK_TITLES = {
-    "contempt": "Contempt",
-    "stonewalling": "Stonewalling",
-    "four-horsemen": "Four horsemen",
-    "low-positive-ratio": "Low positive-to-negative ratio",
-    "secure-drift": "Drift in the steadier partner",
-    "exit-risk": "Exit risk",
-    "trust-rupture": "Trust rupture",
-    "turning-away": "Turning away from bids",
-}
+CHART_GROUPS = ("connect", "pursue", "withdraw", "attack", "drift")
 
-#: interventions whose `this_week` step is the clinician's to arrange, so a couple handout leaves it out
-CLINICIAN_STEPS = frozenset({"safety-first", "individual-therapy", "couples-therapy-referral"})
 
-#: how many steps a couple handout asks for in one week: together, and for each partner
-HANDOUT_TOGETHER, HANDOUT_EACH = 3, 1
+@functools.lru_cache(maxsize=None)
+def words() -> dict:
+    """Return the report's own wording (dynamics/templates/words.yaml), read once."""
+    import importlib.resources
 
-#: everyday words for where a couple is in their work, for the handout (no clinical stage names)
-COUPLE_STAGES = {
-    "escalation": "Right now the pattern tends to run on its own once it starts.",
-    "de-escalation": "You have started to catch the pattern and calm things down sooner.",
-    "restructuring": "You are trying out new ways of reaching for each other.",
-    "consolidation": "The old pattern shows up rarely now, and warmth clearly wins out.",
-}
+    import yaml
+    return yaml.safe_load((importlib.resources.files("dynamics") / "templates" / "words.yaml").read_text("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -75,7 +60,7 @@ class Report:
         """Return the trend chart as a standalone SVG document, or None when the report leaves it out."""
         if self.audience == "couple" and self.context["safety"]["flag"]:
             return None
-        return _standalone(str(self.context["trend_svg"]))
+        return standalone_svg(str(self.context["trend_svg"]))
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -131,22 +116,6 @@ def _template(kind: str, name: str):
 
 
 # --- the cycle diagram ---------------------------------------------------------------------------
-
-def _standalone(svg: str) -> str:
-    """Return an inline SVG element as a file of its own (with the XML namespace)."""
-    if "xmlns=" not in svg.split(">", 1)[0]:
-        svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg.strip() + "\n"
-
-
-def inline_svg(document: str) -> str:
-    """Return an SVG document as an element to embed in HTML: no prologue, doctype, comments or namespaces."""
-    text = re.sub(r"<\?xml.*?\?>", "", document, flags=re.S)
-    text = re.sub(r"<!DOCTYPE.*?>", "", text, flags=re.S)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
-    return text.strip()
-
 
 def _diagram(case: Case, assessment: Assessment, audience: str) -> dict:
     """Draw the cycle diagram, or say why it could not be drawn."""
@@ -272,9 +241,8 @@ def _interventions(data: dict, catalog: dict, names: dict[str, str]) -> list[dic
                       "couple_title": info.get("couple_title", item["title"]),
                       "this_week": " ".join(str(info.get("this_week", "")).split()),
                       "couple_text": " ".join(str(info.get("couple_text", "")).split()),
-                      "couple_week": "" if item["id"] in CLINICIAN_STEPS
-                      else " ".join(str(info.get("this_week", "")).split()),
-                      "description": " ".join(str(info.get("description", "")).split())})
+                      "couple_week": "" if item["id"] in words()["clinician_steps"]
+                      else " ".join(str(info.get("this_week", "")).split())})
     return items
 
 
@@ -341,6 +309,34 @@ def _changes(data: dict, names: dict[str, str], words: dict[str, str]) -> list[s
     return lines
 
 
+def _partners(case: Case, assessment: Assessment, pattern_id: str, roles: dict, couple: bool) -> list[dict]:
+    """Return what the report shows of each partner, in file order."""
+    data = assessment.as_dict()
+    positions = knowledge.read("cycle.yaml")["positions"]
+    partners = []
+    for pid in case.partner_ids:
+        p = data["partners"][pid]
+        position = positions.get(_position_key(p["strategy"], p.get("position"), pattern_id, roles.get(pid)), {})
+        partners.append({**p, "id": pid, "strategy_words": _strategy_words(p["strategy"]),
+                         "set_by": p.get("set_by"), "ecr_r": p["measures"].get("ecr_r"),
+                         "position_title": position.get("title"),
+                         "position_couple": position.get("couple_title"),
+                         "evidence": _evidence(assessment, pid),
+                         "moves": _moves(case, assessment.run.sessions[-1], pid, couple)})
+    return partners
+
+
+def _cycle(data: dict) -> tuple[dict, dict | None]:
+    """Return the pattern and the stage with their knowledge-base texts."""
+    cycle_kb = knowledge.read("cycle.yaml")
+    pattern_id, stage_id = data["cycle"]["pattern"], data["cycle"]["stage"]
+    pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id, confidence=data["cycle"]["confidence"])
+    if not stage_id:
+        return pattern, None
+    return pattern, dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
+                         couple_words=words()["couple_stages"].get(stage_id, ""))
+
+
 def build_report(case: Case, assessment: Assessment, audience: str = "clinician") -> Report:
     """Gather one assessment into a Report for the clinician or for the couple."""
     import markupsafe
@@ -348,74 +344,41 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
         raise ValueError(f"audience must be one of {AUDIENCES}")
     couple = audience == "couple"
     data = assessment.as_dict()
-    cycle_kb = knowledge.read("cycle.yaml")
     catalog = knowledge.read("interventions.yaml")["interventions"]
     vocab = vocabulary()
     names = {pid: p["name"] for pid, p in data["partners"].items()}
-    ids = case.partner_ids
     sessions = assessment.run.sessions
-    pattern_id = data["cycle"]["pattern"]
-    pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id,
-                   confidence=data["cycle"]["confidence"])
-    stage_id = data["cycle"]["stage"]
-    stage = None
-    if stage_id:
-        stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
-                     couple_words=COUPLE_STAGES.get(stage_id, ""))
+    pattern, stage = _cycle(data)
     diagram = _diagram(case, assessment, audience)
-    roles = diagram.get("roles") or {}
-    partners = []
-    for pid in ids:
-        p = data["partners"][pid]
-        key = _position_key(p["strategy"], p.get("position"), pattern_id, roles.get(pid))
-        position = cycle_kb["positions"].get(key, {})
-        partners.append({**p, "id": pid, "strategy_words": _strategy_words(p["strategy"]),
-                         "set_by": p.get("set_by"), "ecr_r": p["measures"].get("ecr_r"),
-                         "position_title": position.get("title"),
-                         "position_couple": position.get("couple_title"),
-                         "evidence": _evidence(assessment, pid),
-                         "moves": _moves(case, sessions[-1], pid, couple)})
     interventions = _interventions(data, catalog, names)
-    group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower())
-                   for g in ("connect", "pursue", "withdraw", "attack", "drift")}
-    chart_words = {
-        "caption": ("How warm and tense moments changed from session to session" if couple else
-                    "Positive-to-negative ratio and behaviour groups per session"),
-        "ratio_title": ("Warm moments for each tense one" if couple else
-                        "Positive-to-negative ratio per session (log scale)"),
-        "target": "5:1 or better" if couple else "5:1 and above (Gottman)",
-        "groups_title": ("What each of you did, session by session" if couple else
-                         "Behaviour groups per partner (frequency-weighted: rarely 1 ... constantly 4)"),
-        "groups": {g: w.capitalize() for g, w in group_words.items()},
-        "empty_sides": (("no tense moments", "no warm moments yet", "nothing recorded") if couple else
-                        ("no negative moves", "no positive moves", "nothing recorded")),
-    }
+    group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower()) for g in CHART_GROUPS}
+    chart_words = dict(words()["chart"][audience], groups={g: w.capitalize() for g, w in group_words.items()})
+    steps = words()["handout_steps"]
+    risk_titles = words()["risk_titles"]
     context = {
         "audience": audience,
         "case_id": data["case_id"],
         "as_of": data["as_of"],
         "first_date": sessions[0].date.isoformat(),
         "session_count": len(sessions),
-        "names": names,
-        "partners": partners,
+        "partners": _partners(case, assessment, pattern["id"], diagram.get("roles") or {}, couple),
         "pairing": data["pairing"],
         "pattern": pattern,
         "stage": stage,
         "relationship_stage": data["relationship_stage"],
-        "risks": [{**r, "title": RISK_TITLES.get(r["id"], r["id"].replace("-", " ").capitalize()),
+        "risks": [{**r, "title": risk_titles.get(r["id"], r["id"].replace("-", " ").capitalize()),
                    "partner_name": names.get(r["partner"]) if r.get("partner") else None}
                   for r in data["risks"]],
         "safety": data["safety"],
         "safety_clauses": sentences_once(data["safety"]["reasons"]),
         "concerns": _concerns(case, sessions, names) if data["safety"]["flag"] else [],
         "interventions": interventions,
-        "intervention_groups": _groups_of(interventions, ids, names,
-                                          (HANDOUT_TOGETHER, HANDOUT_EACH) if couple else None),
+        "intervention_groups": _groups_of(interventions, case.partner_ids, names,
+                                          (steps["together"], steps["each"]) if couple else None),
         "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in data["withheld"]],
         "judgements": [{**j, "conclusion_words": conclusion_words(j["conclusion"], names)}
                        for j in data["clinician"]],
         "annotations": [] if couple else _annotations(case, data["as_of"]),
-        "latest": data["trends"]["sessions"][-1] if data["trends"]["sessions"] else None,
         "changes": _changes(data, names, group_words),
         "trend_svg": markupsafe.Markup(trend_svg(data["trends"], names, chart_words)),
         "diagram": diagram,

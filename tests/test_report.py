@@ -13,7 +13,8 @@ from dynamics.assessment import assess
 from dynamics.case import load_case
 from dynamics.charts import ratio_words, trend_svg
 from dynamics.cli import cli
-from dynamics.report import build_report, inline_svg
+from dynamics.charts import inline_svg
+from dynamics.report import build_report
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 SHOWN = ["rivera-okafor", "hale-ortiz", "castillo-novak"]
@@ -158,8 +159,9 @@ def test_report_as_of_an_earlier_session(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-o", "{tmp}/r.pdf"], "--output: cannot tell the report format from 'r.pdf'; name the output OUT.html or OUT.md"),
-    (["-o", "{tmp}/r.html", "--as-of", "5 Oct"], "--as-of: '5 Oct' is not a date; write it as YYYY-MM-DD, e.g. 2026-09-14"),
+    (["-o", "{tmp}/r.pdf"],
+     "--output: cannot tell the report format from 'r.pdf'; name the output OUT.html or OUT.md"),
+    (["-o", "{tmp}/r.html", "--as-of", "5 Oct"], "--as-of: '5 Oct' is not a date; write it as YYYY-MM-DD"),
     (["-o", "{tmp}/missing/r.html"], "--output: the folder '{tmp}/missing' does not exist; create it first or "
                                      "write the report elsewhere"),
 ])
