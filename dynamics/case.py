@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import labels
-from .errors import CaseError, one_of, suggest
+from .errors import CaseError, one_of, shorten, suggest
 from .instruments import INSTRUMENTS
 from .vocabulary import vocabulary
 from .yamlnodes import MAX_BYTES, Node, decode, parse, too_large
@@ -142,8 +142,9 @@ class _Reader:
         for key, value in node.value.items():
             if key not in allowed:
                 hint = suggest(key, allowed) or f"allowed keys are {', '.join(allowed)}"
-                raise CaseError(f"unknown key '{key}' in {what}", file=self.file, line=node.keys[key].line,
-                                column=node.keys[key].column, value=key, hint=hint)
+                place = node.keys[key]
+                raise CaseError(f"unknown key '{shorten(key)}' in {what}", file=self.file, line=place.line,
+                                column=place.column, value=key, hint=hint)
         for key in required:
             if key not in node.value:
                 self.fail(node, f"{what} is missing the required key '{key}'", f"add '{key}:' to it")
@@ -184,7 +185,7 @@ class _Reader:
                     raise ValueError(value)
                 value = dt.date.fromisoformat(value.strip())
             except ValueError:
-                self.fail(node, f"{what} '{value}' is not a valid date",
+                self.fail(node, f"{what} '{shorten(value)}' is not a valid date",
                           "write a real day as YYYY-MM-DD, for example 2026-09-14")
         if isinstance(value, dt.datetime):
             self.fail(node, f"{what} should be a date without a time", "write it as YYYY-MM-DD")
@@ -199,7 +200,7 @@ class _Reader:
         value = self.string(node, what, hint_all or one_of(choices))
         if value not in choices:
             hint = suggest(value, choices) or hint_all or one_of(choices)
-            self.fail(node, f"unknown {what} '{value}'", hint)
+            self.fail(node, f"unknown {what} '{shorten(value)}'", hint)
         return value
 
     def partner_id(self, node: Node, what: str, known: tuple[str, ...] | None) -> str:
@@ -209,12 +210,12 @@ class _Reader:
         value = self.string(node, what)
         if known is None:
             if not PARTNER_ID.match(value):
-                self.fail(node, f"partner id '{value}' is not a valid id",
+                self.fail(node, f"partner id '{shorten(value)}' is not a valid id",
                           "use a letter followed by letters, digits, '-' or '_' (for example A or maya)")
             return value
         if value not in known:
-            hint = suggest(value, known) or f"use one of the partner ids {', '.join(known)}"
-            self.fail(node, f"unknown partner '{value}'", hint)
+            hint = suggest(value, known) or f"use one of the partner ids {', '.join(map(shorten, known))}"
+            self.fail(node, f"unknown partner '{shorten(value)}'", hint)
         return value
 
 
@@ -232,8 +233,7 @@ def _describe(node: Node) -> str:
         return f"the number {node.raw}"
     if isinstance(value, dt.date):
         return f"the date {node.raw}"
-    text = str(value)
-    return f"'{text[:40]}'" if len(text) <= 40 else f"'{text[:37]}...'"
+    return f"'{shorten(value)}'"
 
 
 def load_case(path: str | Path) -> Case:
@@ -277,7 +277,7 @@ def parse_case(data: bytes | str, filename: str = "<input>") -> Case:
                     f"this dynamics reads version {FORMAT_VERSION}")
     case_id = reader.string(top["case_id"], "case_id")
     if not CASE_ID.match(case_id):
-        reader.fail(top["case_id"], f"case_id '{case_id}' is not a valid id",
+        reader.fail(top["case_id"], f"case_id '{shorten(case_id)}' is not a valid id",
                     "use lowercase letters, digits, '-' and '_', starting with a letter or digit")
     partners = _partners(reader, top["partners"])
     ids = tuple(p.id for p in partners)
@@ -297,7 +297,8 @@ def _partners(reader: _Reader, node: Node) -> tuple[Partner, Partner]:
         fields = reader.mapping(item, "a partner", ("id",), ("name",))
         pid = reader.partner_id(fields["id"], "partner id", None)
         if any(p.id == pid for p in result):
-            reader.fail(fields["id"], f"partner id '{pid}' is used twice", "give each partner its own id")
+            reader.fail(fields["id"], f"partner id '{shorten(pid)}' is used twice",
+                        "give each partner its own id")
         name = reader.string(fields["name"], "name") if "name" in fields else pid
         result.append(Partner(pid, name, item.line))
     return (result[0], result[1])

@@ -33,7 +33,7 @@ class DynamicsError(Exception):
         text = f"{self.location}: {self.message}"
         if self.hint:
             text += f"; {self.hint}"
-        return " ".join(text.split("\n"))
+        return " ".join(text.splitlines())
 
 
 class CaseError(DynamicsError):
@@ -48,6 +48,13 @@ class InputError(DynamicsError):
     """A bad argument or option value on the command line."""
 
 
+def shorten(value: object, limit: int = 40) -> str:
+    """Return value as one printable line of at most limit characters, for quoting in a message."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in str(value))
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def suggest(word: object, choices: Iterable[str]) -> str | None:
     """Return "did you mean 'x'?" for the closest choice, or None."""
     if not isinstance(word, str):
@@ -56,7 +63,7 @@ def suggest(word: object, choices: Iterable[str]) -> str | None:
     lowered = {c.lower(): c for c in options}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     if close:
-        return f"did you mean '{lowered[close[0]]}'?"
+        return f"did you mean '{shorten(lowered[close[0]])}'?"
     return None
 
 

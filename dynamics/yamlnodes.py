@@ -14,7 +14,7 @@ from typing import Any, Union
 
 import yaml
 
-from .errors import CaseError
+from .errors import CaseError, shorten
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -160,7 +160,8 @@ def parse(text: str, filename: str) -> Node | None:
             key = str(node.value) if not isinstance(node.value, bool) else (node.raw or str(node.value))
             if key in parent.value:
                 first = parent.keys[key]
-                raise CaseError(f"key '{key}' appears twice in this mapping (first at line {first.line})",
+                raise CaseError(f"key '{shorten(key)}' appears twice in this mapping "
+                                f"(first at line {first.line})",
                                 file=filename, line=node.line, column=node.column,
                                 hint="merge the two entries into one")
             node.raw = key
@@ -184,7 +185,7 @@ def parse(text: str, filename: str) -> Node | None:
                     isinstance(event, yaml.ScalarEvent) and event.implicit[0] and tag is None):
                 mark = event.start_mark
                 shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
-                raise CaseError(f"YAML tag '{shown}' is not allowed in case files", file=filename,
+                raise CaseError(f"YAML tag '{shorten(shown)}' is not allowed in case files", file=filename,
                                 line=mark.line + 1, column=mark.column + 1, hint="remove the tag")
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
@@ -212,7 +213,7 @@ def parse(text: str, filename: str) -> Node | None:
                 try:
                     value = _scalar(event)
                 except ValueError as exc:
-                    raise CaseError(f"'{event.value[:40]}' cannot be read as the tagged type '!!{exc}'",
+                    raise CaseError(f"'{shorten(event.value)}' cannot be read as the tagged type '!!{exc}'",
                                     file=filename, line=mark.line + 1, column=mark.column + 1,
                                     hint=f"remove the '!!{exc}' tag or correct the value") from None
                 place(Node(value, mark.line + 1, mark.column + 1, raw=event.value,

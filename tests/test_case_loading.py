@@ -187,6 +187,16 @@ BROKEN = [
         "case.yaml:26:19: unknown behavior 'sulking'; run 'dynamics rules vocabulary' to see the behaviour ids",
         id="behaviour-unknown"),
     pytest.param(
+        broken("behavior: stonewalling", "behavior: " + "b" * 200),
+        "case.yaml:26:19: unknown behavior 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...'; "
+        "run 'dynamics rules vocabulary' to see the behaviour ids",
+        id="long-value-shortened"),
+    pytest.param(
+        broken("case_id: rivera-okafor", 'case_id: "rivera\\rokafor\\u2028"'),
+        "case.yaml:2:10: case_id 'rivera\\rokafor\\u2028' is not a valid id; "
+        "use lowercase letters, digits, '-' and '_', starting with a letter or digit",
+        id="control-characters-escaped"),
+    pytest.param(
         broken("frequency: often", "frequency: oftn"),
         "case.yaml:16:20: unknown frequency 'oftn'; did you mean 'often'?",
         id="frequency-suggestion"),

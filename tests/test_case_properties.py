@@ -33,7 +33,7 @@ def load_or_clean_error(data: str | bytes) -> None:
         parse_case(data, "junk.yaml")
     except DynamicsError as err:
         line = str(err)
-        assert "\n" not in line and line.startswith("junk.yaml:"), line
+        assert line.splitlines() == [line] and line.startswith("junk.yaml:"), line
         assert (err.line is None) == (err.column is None), line
         assert err.line is not None, line
 
