@@ -346,30 +346,52 @@ class _Writer:
 
     def placed(self, node: str) -> bool:
         """Return whether an intervention is drawn at a point of the loop (not in the safety notice)."""
+        return bool(self.points(node))
+
+    def points(self, node: str) -> list[str]:
+        """Return the drawn nodes an intervention points at: moves, notes, or a main link's waypoint."""
         d = self.g.nodes[node]
-        targets = [t for t in d.get("targets") or () if t != "safety"]
-        return bool(targets) or bool(d.get("link") and self.is_main(*d["link"]))
+        found = [t for t in d.get("targets") or () if t != "safety"]
+        link = d.get("link")
+        if link and self.is_main(*link):
+            found.append(self.via(*link))
+        return found
 
     def interventions(self) -> None:
-        line, fill, ink = HELP
-        cut = {"color": line, "style": "dashed", "arrowsize": "1.4", "penwidth": "2.5"}
+        """Draw one box per point of the loop, listing every intervention that interrupts it there."""
+        at: dict[str, list[str]] = {}
+        spare = []
         for node in self.nodes("intervention"):
             d = self.g.nodes[node]
-            targets = [t for t in d.get("targets") or () if t != "safety"]
-            if "safety" in (d.get("targets") or ()) and not targets:
-                continue
-            head = "TRY" if self.couple else "INTERVENTION"
-            if not self.placed(node):
-                head = "ALSO WORTH TRYING" if self.couple else "ALSO RECOMMENDED"
-            rows = [_text(head, 30, 11, ink, bold=True), _text(d["label"], 26, 15, ink, bold=True)]
-            self.emit(f"\t{_q(node)} " + _attrs(label=_table(rows), fillcolor=fill, color=line,
-                                                style="rounded,filled", penwidth="2"))
-            for target in targets:
-                self.emit(f"\t{_q(node)} -> {_q(target)} " + _attrs(arrowhead="tee", **cut))
-            link = d.get("link")
-            if link and self.is_main(*link):
-                if self.side(link[0]) < self.side(link[1]):
-                    self.emit(f"\t{_q(node)} -> {_q(self.via(*link))} " + _attrs(arrowhead="tee", **cut))
-                else:
-                    self.emit(f"\t{_q(self.via(*link))} -> {_q(node)} "
-                              + _attrs(dir="back", arrowtail="tee", **cut))
+            points = self.points(node)
+            for point in points:
+                at.setdefault(point, []).append(node)
+            if not points and "safety" not in (d.get("targets") or ()):
+                spare.append(node)
+        head = "TRY" if self.couple else "INTERVENTION"
+        for point, helps in sorted(at.items()):
+            box = f"help:{point}"
+            self.emit(f"\t{_q(box)} " + self.help_box(head, helps))
+            cut = {"color": HELP[0], "style": "dashed", "arrowsize": "1.4", "penwidth": "2.5"}
+            if point.startswith("via:") and self.back(point):
+                self.emit(f"\t{_q(point)} -> {_q(box)} " + _attrs(dir="back", arrowtail="tee", **cut))
+            else:
+                self.emit(f"\t{_q(box)} -> {_q(point)} " + _attrs(arrowhead="tee", **cut))
+        if spare:
+            head = "ALSO WORTH TRYING" if self.couple else "ALSO RECOMMENDED"
+            self.emit(f"\t{_q('help:also')} " + self.help_box(head, spare))
+
+    def back(self, via: str) -> bool:
+        """Return whether a waypoint lies on the link drawn back from right to left."""
+        u, v = via[len("via:"):].split(">", 1)
+        return self.side(u) > self.side(v)
+
+    def help_box(self, head: str, helps: list[str]) -> str:
+        line, fill, ink = HELP
+        if len(helps) > 1:
+            head += "S"
+        titles = [self.g.nodes[n]["label"] for n in helps]
+        body = _text(titles[0], 28, 15, ink, bold=True) if len(titles) == 1 else \
+            f'<FONT COLOR="{ink}"><B>{_bullets(titles, 28, 15)}</B></FONT>'
+        rows = [_text(head, 30, 11, ink, bold=True), body]
+        return _attrs(label=_table(rows), fillcolor=fill, color=line, style="rounded,filled", penwidth="2")

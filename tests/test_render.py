@@ -1,0 +1,188 @@
+"""Drawing the cycle: golden DOT text, real renders through Graphviz, and 'dynamics render'.
+
+The golden files in tests/golden/*.dot are the DOT text for a case and its hand-made assessment
+(tests/golden/*.assessment.json). After an intended change to the drawing, regenerate them with
+
+    DYNAMICS_REGOLD=1 pytest tests/test_render.py -k golden
+
+and look at the difference (git diff tests/golden) before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dynamics.case import load_case
+from dynamics.cli import cli
+from dynamics.cycle import build_cycle
+from dynamics.errors import DynamicsError
+from dynamics.render import GraphvizMissing, render, to_dot
+
+ROOT = Path(__file__).parent.parent
+CASES = ROOT / "cases"
+GOLDEN = Path(__file__).parent / "golden"
+REGOLD = os.environ.get("DYNAMICS_REGOLD") == "1"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz dot program is not installed")
+
+GOLDEN_CASES = [
+    ("rivera-okafor", "clinician"),     # pursue-withdraw, episodes, links cut by interventions
+    ("rivera-okafor", "couple"),        # the couple's words and phrases
+    ("brennan-okonkwo", "clinician"),   # quiet asymmetry with drift
+    ("quinn-bose", "clinician"),        # undetermined
+    ("hale-ortiz", "clinician"),        # safety notice
+]
+
+
+def graph_for(name: str, audience: str = "clinician"):
+    """Build a case's graph from its hand-made assessment."""
+    data = json.loads((GOLDEN / f"{name}.assessment.json").read_text(encoding="utf-8"))
+    return build_cycle(load_case(CASES / f"{name}.yaml"), data, audience)
+
+
+@pytest.mark.parametrize(("name", "audience"), GOLDEN_CASES, ids=lambda v: v)
+def test_golden_dot(name: str, audience: str) -> None:
+    """The DOT text equals the golden file (DYNAMICS_REGOLD=1 rewrites it)."""
+    path = GOLDEN / f"{name}-{audience}.dot"
+    text = to_dot(graph_for(name, audience))
+    if REGOLD:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_dot_is_deterministic() -> None:
+    """Building and writing the same case twice gives the same text."""
+    assert to_dot(graph_for("dubois-kaur")) == to_dot(graph_for("dubois-kaur"))
+
+
+def test_render_dot_is_the_dot_text() -> None:
+    """Asking for 'dot' returns the DOT text as UTF-8 bytes, without Graphviz."""
+    graph = graph_for("abara-silva")
+    assert render(graph, "dot") == to_dot(graph).encode("utf-8")
+
+
+def test_unknown_format_is_an_error() -> None:
+    """An unknown format is a one-line error naming the formats that work."""
+    with pytest.raises(DynamicsError) as err:
+        render(graph_for("abara-silva"), "jpg")
+    assert str(err.value) == "--format: cannot draw the cycle as 'jpg'; use one of svg, png, pdf, dot"
+
+
+def test_missing_graphviz_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without the Graphviz programs on PATH, rendering raises GraphvizMissing with the install hint."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizMissing) as err:
+        render(graph_for("abara-silva"), "svg")
+    assert str(err.value) == ("dot: the Graphviz program 'dot' was not found; install Graphviz (apt install "
+                              "graphviz, brew install graphviz, or https://graphviz.org/download/)")
+
+
+MAGIC = {"svg": b"<?xml", "png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+
+@pytest.mark.graphviz
+@needs_dot
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+def test_real_render(fmt: str) -> None:
+    """Graphviz draws each format; the file starts as that format should."""
+    data = render(graph_for("rivera-okafor"), fmt)
+    assert data[:len(MAGIC[fmt])] == MAGIC[fmt]
+
+
+@pytest.mark.graphviz
+@needs_dot
+def test_svg_is_self_contained_and_readable() -> None:
+    """The SVG links to nothing outside itself and carries the partners' names and the title."""
+    svg = render(graph_for("rivera-okafor"), "svg").decode("utf-8")
+    outside = [marker for marker in ("<image", "@import", "url(", "href=\"http") if marker in svg]
+    shown = [text for text in ("Maya reaches harder", "Tom pulls back", "Protest Polka") if text in svg]
+    assert (outside, shown) == ([], ["Maya reaches harder", "Tom pulls back", "Protest Polka"])
+
+
+@pytest.mark.graphviz
+@needs_dot
+@pytest.mark.parametrize("engine", ["neato", "circo"])
+def test_other_engines_still_draw(engine: str) -> None:
+    """The neato and circo engines can draw the same DOT text, for comparison."""
+    assert render(graph_for("ivanova-tanaka"), "svg", engine)[:5] == b"<?xml"
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+def run(*args: str):
+    """Run 'dynamics render' with arguments."""
+    return CliRunner().invoke(cli, ["render", *args])
+
+
+@pytest.mark.graphviz
+@needs_dot
+@pytest.mark.parametrize(("suffix", "magic"), [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_cli_format_from_suffix(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    """The output's suffix picks the format; the command is silent and exits 0."""
+    out = tmp_path / f"cycle{suffix}"
+    result = run(str(CASES / "rivera-okafor.yaml"), "-o", str(out))
+    assert (result.exit_code, result.stdout, result.stderr, out.read_bytes()[:len(magic)]) == (0, "", "", magic)
+
+
+def test_cli_forced_dot_format(tmp_path: Path) -> None:
+    """--format dot writes DOT text whatever the suffix."""
+    out = tmp_path / "cycle.txt"
+    result = run(str(CASES / "quinn-bose.yaml"), "-o", str(out), "--format", "dot")
+    assert (result.exit_code, out.read_text(encoding="utf-8").splitlines()[0]) == (0, "digraph cycle {")
+
+
+def test_cli_unknown_suffix(tmp_path: Path) -> None:
+    """An output name with no known suffix is a one-line error, exit 2."""
+    result = run(str(CASES / "quinn-bose.yaml"), "-o", str(tmp_path / "cycle.jpg"))
+    assert (result.exit_code, result.stderr) == (2, "--output: cannot tell the diagram format from 'cycle.jpg'; "
+                                                    "name it OUT.svg, OUT.png, OUT.pdf or OUT.dot, or add --format\n")
+
+
+def test_cli_missing_folder(tmp_path: Path) -> None:
+    """An output folder that does not exist is a one-line error, exit 2."""
+    result = run(str(CASES / "quinn-bose.yaml"), "-o", str(tmp_path / "nowhere" / "cycle.svg"))
+    assert (result.exit_code, result.stderr) == (
+        2, f"--output: the folder '{tmp_path / 'nowhere'}' does not exist; "
+           "create it first or write the diagram elsewhere\n")
+
+
+def test_cli_bad_date(tmp_path: Path) -> None:
+    """--as-of that is not a date is a one-line error, exit 2."""
+    result = run(str(CASES / "quinn-bose.yaml"), "-o", str(tmp_path / "c.svg"), "--as-of", "2026-11")
+    assert (result.exit_code, result.stderr.split(";")[0], result.stderr.count("\n")) == (
+        2, "--as-of: '2026-11' is not a date", 1)
+
+
+def test_cli_without_graphviz_writes_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Graphviz the command writes OUT.dot, says how to install Graphviz in one line, and exits 0."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = tmp_path / "cycle.png"
+    result = run(str(CASES / "quinn-bose.yaml"), "-o", str(out))
+    written = tmp_path / "cycle.dot"
+    assert (result.exit_code, out.exists(), written.read_text(encoding="utf-8")[:15], result.stderr) == (
+        0, False, "digraph cycle {",
+        f"dynamics render: Graphviz is not installed, so wrote {written} instead of cycle.png; install it "
+        "(apt install graphviz, brew install graphviz, or https://graphviz.org/download/) and run again\n")
+
+
+def test_cli_couple_picture_with_safety_flag(tmp_path: Path) -> None:
+    """A couple's picture for a flagged case holds only the safety notice, and the command says so."""
+    out = tmp_path / "cycle.dot"
+    result = run(str(CASES / "hale-ortiz.yaml"), "-o", str(out), "--audience", "couple")
+    text = out.read_text(encoding="utf-8")
+    assert (result.exit_code, "Making sure everyone is safe" in text, "Graham reaches" in text, result.stderr) == (
+        0, True, False, f"dynamics render: {CASES / 'hale-ortiz.yaml'}: a safety concern is flagged, so the "
+                        "couple's picture shows only the safety notice\n")
+
+
+def test_cli_help() -> None:
+    """'render --help' shows the usage line and every option."""
+    result = CliRunner().invoke(cli, ["render", "--help"], prog_name="dynamics")
+    options = [line.split()[0].rstrip(",") for line in result.stdout.splitlines() if line.startswith("  -")]
+    assert (result.exit_code, result.stdout.splitlines()[0], options) == (
+        0, "Usage: dynamics render [OPTIONS] CASE", ["-o", "--format", "--as-of", "--audience", "-h"])
