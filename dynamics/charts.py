@@ -124,11 +124,13 @@ def _group_panel(sessions: list[dict], pid: str, title: str, frame: Frame, top: 
                    f'stroke="{"#999" if k == 0 else "#e2e2e2"}"/>')
         out.append(_text(frame.left - 6, y + 4, f"{value:g}", "end", ";fill:#555"))
     count = len(sessions)
-    for gid, colour, dash in GROUPS:
+    for k, (gid, colour, dash) in enumerate(GROUPS):
         values = [s["groups"].get(pid, {}).get(gid, 0.0) for s in sessions]
         if not any(values):
             continue
-        points = [(frame.x(i, count), frame.top + frame.height * (1 - v / top)) for i, v in enumerate(values)]
+        dodge = (k - len(GROUPS) // 2) * 4.0  # groups with equal values stay visible side by side
+        points = [(frame.x(i, count) + dodge, frame.top + frame.height * (1 - v / top))
+                  for i, v in enumerate(values)]
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         if count > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
