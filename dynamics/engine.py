@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import re
 from dataclasses import dataclass, field
 
@@ -182,6 +183,10 @@ def _format_why(text: str, bindings: dict, names: dict) -> str:
     return " ".join(re.sub(r"\{(\w+)(?:\.(name|label|freq))?\}", fill, text).split())
 
 
+_ANY_SIGNATURE = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
+                                    inspect.Parameter("ctx", inspect.Parameter.VAR_KEYWORD)])
+
+
 def _rule_action(rule: Rule):
     asserts = rule.asserts
     fact_slots = [f"f_{i}" for i, p in enumerate(rule.patterns) if not p.negated]
@@ -207,6 +212,7 @@ def _rule_action(rule: Rule):
             values = {k: (bindings.get(v.name) if isinstance(v, Var) else v) for k, v in slots}
             engine.conclude(template, values, cf, rule.id, premises, why, bindings=bindings)
     action.__name__ = rule.id.replace("-", "_")
+    action.__signature__ = _ANY_SIGNATURE  # experta inspects actions often; spare it the work
     return action
 
 
@@ -248,6 +254,8 @@ def _selection_rules(kb: KnowledgeBase, compiler: Compiler) -> dict:
             args[0].take_back(b, "set aside", f"'{a[_t.value]}' is stronger ({a['cf']:.2f} against "
                               f"{b['cf']:.2f})")
 
+        for func in (reject, override, weak, outrank):
+            func.__signature__ = _ANY_SIGNATURE
         rules[f"sel_reject_{name}"] = ex.Rule(
             ex.AS.c << T(**keyed, **{t.value: ex.W("v")}),
             Clin(action="reject", conclusion=name, key=clin_key, value=ex.W("v"), reason=ex.W("r")),

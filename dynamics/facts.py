@@ -16,6 +16,7 @@ from .vocabulary import vocabulary
 
 RECENCY = 0.75          # each session further back weighs this much less
 EPISODE_STEP_LEVEL = 2  # a move seen in an episode counts as 'sometimes' in that session
+EPISODE_STEP_WEIGHT = 0.4  # evidence strength of one move seen in an episode (clinician-observed, once)
 CYCLE_GROUPS = ("pursue", "withdraw", "attack", "connect")
 RATIO_CAP = 99.0
 
@@ -127,7 +128,7 @@ def summarise(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
                 key = (step.partner, step.behavior)
                 if key in observed:
                     continue
-                weights[key].append(EPISODE_STEP_LEVEL / 4 * recency * 0.5)
+                weights[key].append(EPISODE_STEP_WEIGHT * recency)
                 origins[key].append(f"line {step.line}: {session.date} episode '{episode.label}': "
                                     f"{names[step.partner]} {step.behavior}")
     strength = {key: _combine_all(values) for key, values in weights.items()}

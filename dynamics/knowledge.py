@@ -14,7 +14,7 @@ from .errors import KnowledgeError
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class StrictLoader(_Base):  # type: ignore[misc, valid-type]
     """A safe loader that refuses duplicate keys, which YAML would otherwise drop silently."""
 
     def construct_mapping(self, node, deep=False):
@@ -47,12 +47,16 @@ def rules_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def read(name: str) -> Any:
-    """Return the parsed YAML of one knowledge-base file, e.g. 'vocabulary.yaml'."""
+def read(name: str, strict: bool = False) -> Any:
+    """Return the parsed YAML of one knowledge-base file, e.g. 'vocabulary.yaml'.
+
+    strict also refuses duplicate keys (which YAML would silently collapse); 'dynamics rules check'
+    reads every file that way, so the faster plain reading is safe for everyday commands.
+    """
     path = rules_dir() / name
     try:
         with open(path, "rb") as handle:
-            return yaml.load(handle, Loader=_Loader)
+            return yaml.load(handle, Loader=StrictLoader if strict else _Base)
     except FileNotFoundError:
         raise KnowledgeError("knowledge-base file is missing", file=str(path),
                              hint="reinstall dynamics or restore it from the repository") from None

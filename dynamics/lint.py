@@ -46,7 +46,7 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
 
     kb = kb or load_knowledge()
     vocab = vocabulary()
-    problems: list[Problem] = []
+    problems: list[Problem] = _strict_read()
     seen: dict[str, Rule] = {}
     produced: dict[str, set[str]] = {}
     concluded_values: dict[tuple[str, str], set] = {}
@@ -126,6 +126,20 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
     for bid, behavior in vocab.behaviors.items():
         for citation in behavior.sources:
             problems.extend(_check_source(kb, f"rules/vocabulary.yaml behaviour '{bid}'", citation))
+    return problems
+
+
+def _strict_read() -> list[Problem]:
+    """Re-read every knowledge-base file refusing duplicate keys, which plain YAML would drop."""
+    from . import knowledge
+    from .errors import KnowledgeError
+    problems = []
+    root = knowledge.rules_dir()
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            knowledge.read(str(path.relative_to(root)), strict=True)
+        except KnowledgeError as err:
+            problems.append(Problem(err.location, err.message))
     return problems
 
 
