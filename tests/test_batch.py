@@ -158,3 +158,13 @@ def test_folder_without_cases_is_an_input_error(tmp_path):
     result = batch([str(tmp_path / "empty"), "-o", str(tmp_path / "rows.csv")])
     assert (result.exit_code, result.output, (tmp_path / "rows.csv").exists()) == (
         2, f"{tmp_path / 'empty'}: no case files found; name .yaml files or folders that contain them\n", False)
+
+
+def test_assessment_in_each_row_is_what_assess_prints(tmp_path):
+    """The `assessment` of each JSONL row is the object `dynamics assess --format json` prints for that case."""
+    out = tmp_path / "rows.jsonl"
+    paths = [str(CASES / f"{n}.yaml") for n in NAMES]
+    assert batch([*paths, "-o", str(out), "-q"]).exit_code == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    printed = [json.loads(CliRunner().invoke(cli, ["assess", p, "--format", "json"]).stdout) for p in paths]
+    assert [r["assessment"] for r in rows] == printed
