@@ -133,8 +133,7 @@ class _Style:
             if isinstance(item, Mapping) and item:
                 lines.append(head)
                 lines += self.mapping(item, column + self.step)
-            elif isinstance(item, (list, tuple)) and item and not all(
-                    not isinstance(v, (Mapping, list, tuple)) for v in item):
+            elif isinstance(item, (list, tuple)) and any(isinstance(v, (Mapping, list, tuple)) for v in item):
                 lines.append(head)
                 lines += self.items(item, column + self.offset, self.gap)
             else:
@@ -347,7 +346,9 @@ def _locked(target: Path, name: str):
         yield
     finally:
         try:
-            os.unlink(lock)
+            os.unlink(lock)   # before unlocking: a waiter on this file then sees it is stale and retries
+        except FileNotFoundError:
+            pass
         finally:
             os.close(fd)
 
