@@ -166,6 +166,15 @@ def test_override_sets_the_strategy_and_the_pairing_follows(runner):
                                     "reason": "settles quickly once heard", "by": "Dr Lee", "date": RIVERA_LAST}]
 
 
+def test_explain_shows_the_override_and_its_reason(runner):
+    """The derivation of an overridden strategy names the clinician's reason."""
+    run(runner, "annotate", "rivera-okafor.yaml", "override", "partners.A.strategy", "secure",
+        "--reason", "settles quickly once heard", "--date", RIVERA_LAST)
+    code, out, _ = run(runner, "explain", "rivera-okafor.yaml", "partners.A.strategy")
+    assert (code, out.splitlines()[0], "    why: set by the clinician: settles quickly once heard" in out.splitlines()) \
+        == (0, "partners.A.strategy = secure  (Maya)", True)
+
+
 def test_reject_removes_the_candidate_and_the_engine_falls_back(runner):
     """Rejecting pursue-withdraw leaves the next best pattern or an abstention, never the rejected one."""
     before = assessed(runner, "rivera-okafor.yaml")
