@@ -677,14 +677,18 @@ def draft_path(out: Path) -> Path:
     return out.with_name(out.name + ".draft")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder, so readers never see half."""
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Write text to path through a temporary file in the same folder, so readers never see half.
+
+    durable also flushes it to disk first (a case file); a draft, rewritten after every answer, skips that.
+    """
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):
@@ -699,7 +703,8 @@ def save_draft(q: Questionnaire, out: Path) -> None:
     else:
         data = {"dynamics_intake_draft": 1, "output": str(out), "answers": dict(q.raw)}
         write_atomic(draft_path(out), "# Unfinished intake answers: run the same 'dynamics intake' "
-                     "command again to carry on.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+                     "command again to carry on.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                     durable=False)
 
 
 def load_draft(out: Path) -> dict[str, str] | None:
