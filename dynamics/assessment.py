@@ -99,7 +99,7 @@ def build(case: Case, run: engine.Session) -> Assessment:
                        if t.template == "intervention" and t.status == "withheld"})
     clinician = [{"conclusion": path, "action": a.kind, "value": a.value, "reason": a.reason, "by": a.by,
                   "date": a.date.isoformat()}
-                 for path, a in _judgements(case, sessions[-1].date).items()]
+                 for path, a in _judgements(case, getattr(run, "as_of", None)).items()]
     data = {
         "case_id": case.case_id,
         "as_of": sessions[-1].date.isoformat(),
@@ -119,10 +119,11 @@ def build(case: Case, run: engine.Session) -> Assessment:
     return Assessment(case, data, run)
 
 
-def _judgements(case: Case, as_of: dt.date) -> dict:
+def _judgements(case: Case, as_of: dt.date | None) -> dict:
     latest = {}
     for note in case.annotations:
-        if note.kind in ("confirm", "reject", "override") and note.date <= as_of and note.conclusion:
+        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
+                (as_of is None or note.date <= as_of):
             latest[note.conclusion] = note
     return latest
 

@@ -295,13 +295,18 @@ def _engine():
     return engine_class()()
 
 
-def clinician_facts(case: Case, as_of: dt.date) -> list[InputFact]:
-    """Return the clinician's latest judgement per conclusion, up to the assessment date."""
+def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
+    """Return the clinician's latest judgement per conclusion (up to as_of, when one is given).
+
+    A judgement is the clinician's current view, so without --as-of every judgement counts, even one
+    made after the latest session; with --as-of, only those made on or before that date.
+    """
     kb = load_knowledge()
     by_path = {t.conclusion: t for t in kb.templates.values() if t.conclusion}
     latest = {}
     for note in case.annotations:
-        if note.kind in ("confirm", "reject", "override") and note.date <= as_of and note.conclusion:
+        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
+                (as_of is None or note.date <= as_of):
             latest[note.conclusion] = note
     facts = []
     for path, note in latest.items():
@@ -330,7 +335,7 @@ def run(case: Case, as_of: dt.date | None = None) -> Session:
     engine.reset()
     state = Session(kb, case)
     engine.run_state = state
-    inputs = summarise(case, sessions) + clinician_facts(case, sessions[-1].date)
+    inputs = summarise(case, sessions) + clinician_facts(case, as_of)
     for entry_id, entry in sorted(kb.interventions.items()):
         inputs.append(InputFact("catalog", {"intervention": entry_id, "conjoint": bool(entry["conjoint"]),
                                             "priority": int(entry["priority"])}))
@@ -344,4 +349,5 @@ def run(case: Case, as_of: dt.date | None = None) -> Session:
         state.live[key] = engine.declare(classes[item.template](**values, cf=item.cf, origin="case"))
     engine.run()
     state.sessions = sessions
+    state.as_of = as_of
     return state

@@ -229,12 +229,18 @@ def test_an_override_is_honoured_on_every_example_case(runner, name, tmp_path):
         0, "", value, "clinician")
 
 
-@pytest.mark.xfail(strict=True, reason="the engine only honours judgements dated on or before the latest "
-                                       "session (engine.clinician_facts, assessment._judgements)")
 def test_a_judgement_made_today_counts_for_the_current_assessment(runner):
     """An override made after the latest session (dated today, the default) still changes assess."""
     run(runner, "annotate", "rivera-okafor.yaml", "override", "cycle.pattern", "attack-attack", "--reason", "r")
     assert assessed(runner, "rivera-okafor.yaml")["cycle"]["pattern"] == "attack-attack"
+
+
+def test_as_of_ignores_judgements_made_later(runner):
+    """With --as-of, a judgement dated after that date does not apply."""
+    run(runner, "annotate", "rivera-okafor.yaml", "override", "cycle.pattern", "attack-attack", "--reason", "r",
+        "--date", "2026-11-01")
+    out = runner.invoke(cli, ["assess", "rivera-okafor.yaml", "--format", "json", "--as-of", "2026-10-05"])
+    assert json.loads(out.output)["cycle"]["pattern"] == "pursue-withdraw"
 
 
 # --- history -------------------------------------------------------------------------------------
