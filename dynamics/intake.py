@@ -13,6 +13,7 @@ they say about themself is recorded with source `self` and what they say about t
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shlex
@@ -32,6 +33,7 @@ from .errors import DynamicsError, InputError, one_of, suggest
 from .instruments import ECR_R_ITEMS, ECR_R_RANGE
 from .vocabulary import vocabulary
 
+log = logging.getLogger(__name__)
 SKIP = "skip"
 DEFAULT_OUTPUT = Path("intake.yaml")
 _NUMBER_WORDS = {w: str(n) for n, w in enumerate(
@@ -152,6 +154,7 @@ class Questionnaire:
         self.raw: dict[str, str] = {}
         self.history: list[str] = []
         self.previous: dict[str, str] = {}
+        self.draft_failed = False
 
     # who is who
     def ids(self) -> tuple[str, str]:
@@ -677,10 +680,11 @@ def draft_path(out: Path) -> Path:
     return out.with_name(out.name + ".draft")
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+def write_atomic(path: Path, text: str, *, durable: bool = True, replace: bool = True) -> None:
     """Write text to path through a temporary file in the same folder, so readers never see half.
 
-    durable also flushes it to disk first (a case file); a draft, rewritten after every answer, skips that.
+    durable flushes it to disk first (a case file; a draft, rewritten after every answer, skips that);
+    replace=False refuses, with FileExistsError, to overwrite a file that appeared in the meantime.
     """
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -689,22 +693,45 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
             stream.flush()
             if durable:
                 os.fsync(stream.fileno())
-        os.replace(temp, path)
+        if replace:
+            os.replace(temp, path)
+        else:
+            _place_new(Path(temp), path)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
 
 
+def _place_new(temp: Path, path: Path) -> None:
+    """Move temp to path only if path does not exist (a hard link where the file system allows one)."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here: check, then rename
+        if path.exists():
+            raise FileExistsError(str(path)) from None
+        os.replace(temp, path)
+        return
+    os.unlink(temp)
+
+
 def save_draft(q: Questionnaire, out: Path) -> None:
     """Keep the answers so far beside the output, as the text typed, in the order given."""
-    if not q.raw:
-        draft_path(out).unlink(missing_ok=True)
-    else:
+    try:
+        if not q.raw:
+            draft_path(out).unlink(missing_ok=True)
+            return
         data = {"dynamics_intake_draft": 1, "output": str(out), "answers": dict(q.raw)}
         write_atomic(draft_path(out), "# Unfinished intake answers: run the same 'dynamics intake' "
                      "command again to carry on.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
                      durable=False)
+    except OSError as exc:
+        if not q.draft_failed:
+            log.warning("%s: cannot keep a draft (%s); the answers will only be saved at the end",
+                        draft_path(out), exc.strerror or exc)
+        q.draft_failed = True
 
 
 def load_draft(out: Path) -> dict[str, str] | None:
@@ -898,9 +925,8 @@ def write(answers: Answers, out: Path, existing: Case | None, case_id: str) -> N
     session = answers.session
     if existing is not None:
         from .writer import add_session
-        observations = [{k: v for k, v in (("partner", o.partner), ("behavior", o.behavior),
-                                           ("frequency", o.frequency), ("source", o.source))}
-                        for o in session.observations]
+        observations = [{"partner": o.partner, "behavior": o.behavior, "frequency": o.frequency,
+                         "source": o.source} for o in session.observations]
         episodes = [{"label": e.label, "steps": [{"partner": s.partner, "behavior": s.behavior} for s in e.steps]}
                     for e in session.episodes]
         measures = {name: {pid: list(v) for pid, v in per.items()} for name, per in session.measures.items()}
@@ -912,10 +938,14 @@ def write(answers: Answers, out: Path, existing: Case | None, case_id: str) -> N
     text = f"# Written by dynamics intake from the answers of {session.date}, given by {answers.who()}.\n" \
         + dump_case(case)
     parse_case(text, str(out))
-    if out.exists():
+    try:
+        write_atomic(out, text, replace=False)
+    except FileExistsError:
         raise InputError("a file appeared here while the questions were being answered", file=str(out),
-                         hint="run the same command again to add these answers to it as a new session")
-    write_atomic(out, text)
+                         hint="run the same command again to add these answers to it as a new session") from None
+    except OSError as exc:
+        raise InputError(f"cannot write the case file ({exc.strerror or exc})", file=str(out),
+                         hint="check that the folder exists and that you may write there") from None
 
 
 def _existing(out: Path) -> Case | None:
@@ -925,6 +955,9 @@ def _existing(out: Path) -> Case | None:
                          hint="create the folder first or choose another path with -o")
     if out.is_dir():
         raise InputError("is a folder, not a case file", file=str(out), hint="give a file name ending in .yaml")
+    if not os.access(out.parent, os.W_OK):
+        raise InputError("cannot write in the folder for the case file", file=str(out),
+                         hint="choose a folder you may write in with -o")
     return load_case(out) if out.exists() else None
 
 

@@ -289,3 +289,15 @@ def test_readme_answers_example_writes_a_case(tmp_path):
     case = load_case(out)
     assert (result.exit_code, [(o.partner, o.behavior) for o in case.sessions[0].observations]) == (
         0, [("A", "pursuit"), ("A", "bid"), ("B", "withdrawal"), ("B", "stonewalling")])
+
+
+def test_unusable_output_is_refused_before_any_question(tmp_path):
+    """A missing folder or a broken existing case is one line and exit 2, before anything is asked."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\ncase_id: x\n", encoding="utf-8")
+    missing = run(["intake", "-o", str(tmp_path / "nope" / "c.yaml")], ["Maya"])
+    bad = run(["intake", "-o", str(broken)], ["Maya"])
+    assert [(r.exit_code, r.output.strip()) for r in (missing, bad)] == [
+        (2, f"{tmp_path}/nope/c.yaml: the folder for the case file does not exist; create the folder first or "
+            "choose another path with -o"),
+        (2, f"{broken}:1:1: the case is missing the required key 'partners'; add 'partners:' to it")]
