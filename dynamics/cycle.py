@@ -61,6 +61,7 @@ UNCLEAR = {"clinician": "The picture is not yet clear", "couple": "Still getting
 SAFETY_ADVICE = ["The cycle drawn below does not explain or excuse these.",
                  "See each partner alone; do not use this picture with both in the room."]
 
+_UNFINISHED = ("but", "and", "or", "so", "because", "if")
 _QUOTED = re.compile(r'"([^"]+)"')
 _SPEECH_START = re.compile(r"(i|i'm|i've|i'd|i'll|we|we're|can't|don't|you)\b", re.IGNORECASE)
 
@@ -245,7 +246,12 @@ def _quotes(sessions) -> dict[tuple[str, str], str]:
 
 
 def _own_words(note: str) -> str | None:
-    quoted = [q.strip() for q in _QUOTED.findall(note) if len(q.split()) >= 2]
+    """Return a partner's own words from a note: a quoted phrase, or a note that is all direct speech.
+
+    Short or unfinished quotes ("too much", "it's silly but") are left out: on their own they mislead.
+    """
+    quoted = [q.strip() for q in _QUOTED.findall(note)
+              if len(q.split()) >= 3 and q.split()[-1].lower().strip(",.") not in _UNFINISHED]
     if quoted:
         return quoted[0]
     text = note.strip()
@@ -402,6 +408,8 @@ def _add_interventions(graph, chosen, roles, flagged: bool, audience: str) -> No
         if flagged and conjoint:
             continue
         where = entry.get("interrupts")
+        if where is None and audience == "couple":
+            continue  # referrals and the like are for the clinician to raise, not for the shared picture
         who = tuple(p for p in item.get("for", ids) if p in roles) or ids
         targets, link = _target(graph, where, who, ids)
         title = entry.get("couple_title") if audience == "couple" else entry.get("title")
@@ -422,8 +430,8 @@ def _target(graph, where, who, ids) -> tuple[tuple[str, ...], tuple[str, str] | 
             found = tuple(f"{p}:{where}" for p in partners if f"{p}:{where}" in graph)
             if found:
                 return found, None
-        if where in LOOP_GROUPS:
-            found = tuple(n for p in who for n, _ in _moves(graph, p, primary=True))
+        found = tuple(n for p in who for n, group in _moves(graph, p, primary=True) if group in LOOP_GROUPS)
+        if where in LOOP_GROUPS and found:
             return found, None
     if where == "trust" and "note:trust" in graph:
         return ("note:trust",), None

@@ -153,7 +153,7 @@ class _Writer:
             pad="0.4", bgcolor="white", fontname=FONT, labelloc="t", labeljust="c", label=self.heading()))
         self.emit("\tnode " + _attrs(fontname=FONT, shape="box", style="rounded,filled", penwidth="2",
                                      margin="0.18,0.1"))
-        self.emit("\tedge " + _attrs(fontname=FONT, fontsize="14", penwidth="2", arrowsize="1.1"))
+        self.emit("\tedge " + _attrs(fontname=FONT, fontsize="16", penwidth="2", arrowsize="1.1"))
         for pid in self.order:
             self.partner(pid)
         for node in self.nodes("note"):
@@ -161,6 +161,7 @@ class _Writer:
         self.links()
         self.interventions()
         self.row()
+        self.key_node()
         self.emit("}")
         return "\n".join(self.out) + "\n"
 
@@ -173,8 +174,6 @@ class _Writer:
             rows.append(_text(g["subtitle"], 90, 16, GREY, br="<BR/>"))
         if "safety" in self.g:
             rows.append(self.safety())
-        if any(d["kind"] == "move" for _, d in self.g.nodes(data=True)):
-            rows.append(self.key())
         cells = "".join(f'<TR><TD ALIGN="CENTER">{row}</TD></TR>' for row in rows)
         return f'<<TABLE BORDER="0" CELLSPACING="6">{cells}</TABLE>>'
 
@@ -190,23 +189,43 @@ class _Writer:
         return (f'<TABLE BORDER="3" COLOR="{line}" BGCOLOR="{fill}" CELLBORDER="0" CELLPADDING="10">'
                 f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{"".join(parts)}</TD></TR></TABLE>')
 
+    def key_node(self) -> None:
+        """Place the key under the heading, above the middle of the loop."""
+        g = self.g
+        main = sorted((n for n in self.nodes("move") if g.nodes[n]["primary"]), key=self.side)
+        if not main:
+            return
+        self.emit(f"\t{_q('key')} " + _attrs(shape="plaintext", style="", margin="0", label=f"<{self.key()}>"))
+        anchors = [self.via(main[0], main[1])] if len(main) == 2 and g.has_edge(main[0], main[1]) else main
+        tops = [n for n, d in g.nodes(data=True) if d["kind"] == "intervention"]
+        for anchor in anchors:
+            self.emit(f"\t{_q('key')} -> {_q(anchor)} " + _attrs(style="invis", minlen="2" if tops else "1"))
+
     def key(self) -> str:
-        """Return the key as one row: each partner's colour, then the kinds of line drawn."""
+        """Return the key as one row: each partner's colour, then the kinds of line drawn.
+
+        Every cell has a fixed size, so that a wide title above cannot spread the key out.
+        """
+        def words(text: str) -> str:
+            width = round(7.4 * len(text)) + 8  # about 7.4 points per character at 14 points
+            return (f'<TD ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="22">'
+                    f'<FONT POINT-SIZE="14">{_esc(text)}</FONT></TD>')
+
+        def mark(text: str, colour: str) -> str:
+            return (f'<TD FIXEDSIZE="TRUE" WIDTH="34" HEIGHT="22">'
+                    f'<FONT POINT-SIZE="18" COLOR="{colour}">{text}</FONT></TD>')
+
         cells = []
         for pid, name in self.partners:
             line, fill, _ = self.colours[pid]
             cells.append(f'<TD BGCOLOR="{fill}" COLOR="{line}" BORDER="2" WIDTH="26" HEIGHT="18" '
-                         f'FIXEDSIZE="TRUE"> </TD>'
-                         f'<TD ALIGN="LEFT"><FONT POINT-SIZE="14">{_esc(name)}</FONT></TD>')
-        words = sorted({d["label"] for _, _, d in self.g.edges(data=True) if d["kind"] == "triggers"})
-        if words:
-            cells.append(f'<TD><FONT POINT-SIZE="18" COLOR="{GREY}">→</FONT></TD>'
-                         f'<TD ALIGN="LEFT"><FONT POINT-SIZE="14">{_esc(" / ".join(words))}</FONT></TD>')
+                         f'FIXEDSIZE="TRUE"> </TD>' + words(name))
+        if any(d["kind"] == "triggers" for _, _, d in self.g.edges(data=True)):
+            cells.append(mark("→", GREY) + words("one move leads to the next"))
         if any(n for n in self.nodes("intervention") if self.placed(n)):
-            words = "where to step in" if self.couple else "intervention: where it interrupts the loop"
-            cells.append(f'<TD><FONT POINT-SIZE="18" COLOR="{HELP[0]}">- - ┤</FONT></TD>'
-                         f'<TD ALIGN="LEFT"><FONT POINT-SIZE="14">{words}</FONT></TD>')
-        return f'<TABLE BORDER="0" CELLSPACING="6" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>'
+            cells.append(mark("- - ┤", HELP[0]) + words(
+                "where to step in" if self.couple else "intervention: where it interrupts the loop"))
+        return f'<TABLE ALIGN="CENTER" BORDER="0" CELLSPACING="6" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>'
 
     # --- each partner's moves and what may lie beneath them
 
@@ -313,7 +332,7 @@ class _Writer:
         label = f" {d['label']} "
         if back and not cut:
             self.emit(f"\t{_q(via)} " + _attrs(shape="plaintext", style="", margin="0", width="0",
-                                                height="0", fontsize="15", fontcolor=line, label=label))
+                                                height="0", fontsize="16", fontcolor=line, label=label))
         else:
             self.emit(f"\t{_q(via)} " + _attrs(shape="point", label="", style="filled",
                                                 width="0.22" if cut else "0.01",
@@ -331,6 +350,7 @@ class _Writer:
         row = [n for n in self.nodes("move") if not g.nodes[n]["new"]]
         row.sort(key=lambda n: (self.side(n), g.nodes[n]["primary"] == (self.side(n) == 0), n))
         main = [n for n in row if g.nodes[n]["primary"]]
+        row += self.nodes("note")
         if len(main) == 2 and g.has_edge(main[0], main[1]):
             at = row.index(main[0]) + 1
             row = row[:at] + [self.via(main[0], main[1])] + row[at:]
@@ -358,28 +378,55 @@ class _Writer:
         return found
 
     def interventions(self) -> None:
-        """Draw one box per point of the loop, listing every intervention that interrupts it there."""
-        at: dict[str, list[str]] = {}
+        """Draw one box per place in the loop, listing (by priority) the interventions that interrupt it there.
+
+        An intervention that interrupts both partners' usual moves shares one box with a line to each.
+        """
+        at: dict[tuple[str, ...], list[str]] = {}
         spare = []
-        for node in self.nodes("intervention"):
-            d = self.g.nodes[node]
-            points = self.points(node)
-            for point in points:
-                at.setdefault(point, []).append(node)
-            if not points and "safety" not in (d.get("targets") or ()):
-                spare.append(node)
+        for node in (n for n, d in self.g.nodes(data=True) if d["kind"] == "intervention"):
+            points = tuple(self.points(node))
+            if not points:
+                if "safety" not in (self.g.nodes[node].get("targets") or ()):
+                    spare.append(node)
+                continue
+            shared = all(p in self.g and self.g.nodes[p].get("primary") for p in points)
+            for group in ([points] if shared else [(p,) for p in points]):
+                at.setdefault(group, []).append(node)
         head = "TRY" if self.couple else "INTERVENTION"
-        for point, helps in sorted(at.items()):
-            box = f"help:{point}"
+        cut = {"color": HELP[0], "style": "dashed", "arrowsize": "1.4", "penwidth": "2.5"}
+        for points, helps in sorted(at.items()):
+            box = "help:" + "+".join(points)
             self.emit(f"\t{_q(box)} " + self.help_box(head, helps))
-            cut = {"color": HELP[0], "style": "dashed", "arrowsize": "1.4", "penwidth": "2.5"}
-            if point.startswith("via:") and self.back(point):
-                self.emit(f"\t{_q(point)} -> {_q(box)} " + _attrs(dir="back", arrowtail="tee", **cut))
-            else:
-                self.emit(f"\t{_q(box)} -> {_q(point)} " + _attrs(arrowhead="tee", **cut))
+            for point in points:
+                if self.from_below(points[0]):
+                    self.emit(f"\t{_q(point)} -> {_q(box)} " + _attrs(dir="back", arrowtail="tee", **cut))
+                else:
+                    self.emit(f"\t{_q(box)} -> {_q(point)} " + _attrs(arrowhead="tee", **cut))
         if spare:
             head = "ALSO WORTH TRYING" if self.couple else "ALSO RECOMMENDED"
             self.emit(f"\t{_q('help:also')} " + self.help_box(head, spare))
+            anchor = self.bottom()
+            if anchor:
+                self.emit(f"\t{_q(anchor)} -> {_q('help:also')} " + _attrs(style="invis"))
+
+    def bottom(self) -> str | None:
+        """Return the lowest drawn node of the last partner: their card, else their usual move."""
+        g = self.g
+        for pid in reversed(self.order):
+            if any(g.nodes[n]["partner"] == pid for n in self.nodes("below")):
+                return f"{pid}:below"
+            moves = [n for n in self.nodes("move") if g.nodes[n]["partner"] == pid and g.nodes[n]["primary"]]
+            if moves:
+                return moves[0]
+        return None
+
+    def from_below(self, point: str) -> bool:
+        """Return whether help for a point is drawn under it: the link back, side moves and notes."""
+        if point.startswith("via:"):
+            return self.back(point)
+        d = self.g.nodes[point]
+        return d["kind"] == "note" or (d["kind"] == "move" and not d["primary"])
 
     def back(self, via: str) -> bool:
         """Return whether a waypoint lies on the link drawn back from right to left."""
@@ -389,7 +436,7 @@ class _Writer:
     def help_box(self, head: str, helps: list[str]) -> str:
         line, fill, ink = HELP
         if len(helps) > 1:
-            head += "S"
+            head = "THINGS TO TRY" if head == "TRY" else head + "S"
         titles = [self.g.nodes[n]["label"] for n in helps]
         body = _text(titles[0], 28, 15, ink, bold=True) if len(titles) == 1 else \
             f'<FONT COLOR="{ink}"><B>{_bullets(titles, 28, 15)}</B></FONT>'

@@ -240,6 +240,14 @@ def test_couple_audience_uses_everyday_words_and_their_own_phrases() -> None:
         "Spotting the pattern you both get caught in", "sets off")
 
 
+def test_couple_picture_leaves_out_referrals_and_short_quotes() -> None:
+    """The couple's picture has no referral box, and quotes too short or unfinished to stand alone are left out."""
+    rivera = graph_for("rivera-okafor", "couple")
+    freya = graph_for("lindqvist-mensah", "couple")
+    assert ("int:couples-therapy-referral" in rivera, freya.nodes["A:pursue"]["items"][0]) == (
+        False, "keeps checking that we're okay")
+
+
 def test_couple_audience_has_no_clinical_labels() -> None:
     """No pattern names, stage names or clinical headings appear anywhere in the couple's graph."""
     graph = graph_for("rivera-okafor", "couple")
