@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dynamics import intake, knowledge
 from dynamics.assessment import assess
@@ -301,3 +303,26 @@ def test_unusable_output_is_refused_before_any_question(tmp_path):
         (2, f"{tmp_path}/nope/c.yaml: the folder for the case file does not exist; create the folder first or "
             "choose another path with -o"),
         (2, f"{broken}:1:1: the case is missing the required key 'partners'; add 'partners:' to it")]
+
+
+_WORDS = st.sampled_from(list(intake.ANSWER_KEYS) + ["A", "B", "C", "id", "name", "label", "steps", "partner",
+                                                    "behavior", "months_together", "pursuit", "threats", "bid"])
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-3, 40), st.text(max_size=6), _WORDS,
+                    st.sampled_from(["often", "never", "2026-09-14", "both", "yes", "skip"]))
+_JUNK = st.dictionaries(_WORDS, st.recursive(_LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_WORDS, inner, max_size=5)), max_leaves=20), max_size=7)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_JUNK)
+def test_any_answers_file_writes_a_case_or_gives_one_clean_line(tmp_path, data):
+    """Whatever an answers file holds, the result is a case (exit 0) or one line and exit 2."""
+    answers = tmp_path / "junk.yaml"
+    answers.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "c.yaml"
+    out.unlink(missing_ok=True)
+    result = run(["intake", "-o", str(out), "--answers", str(answers)])
+    if result.exit_code == 0:
+        load_case(out)
+    assert (result.exit_code, len(result.output.strip().splitlines()) if result.exit_code else 1) in \
+        ((0, 1), (2, 1)), result.output
