@@ -8,6 +8,7 @@ anything is built, and so that every later error can point at the exact place in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -18,6 +19,7 @@ from .errors import CaseError, shorten
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
+MAX_NODES = 1_000_000   # scalars (keys and values), lists and mappings
 
 try:
     _Parser = yaml.CSafeLoader
@@ -29,6 +31,10 @@ _STANDARD_TAGS = {f"{_YAML_TAG}{t}" for t in
                   ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+# The safe schema's scalar constructors, called directly: going through construct_object would keep
+# every node ever built in the shared constructor's memo, a leak that grows with each file read.
+_BUILD_SCALAR = {f"{_YAML_TAG}{t}": _CONSTRUCTOR.yaml_constructors[f"{_YAML_TAG}{t}"]
+                 for t in ("int", "float", "bool", "null", "timestamp")}
 
 
 @dataclass
@@ -113,6 +119,19 @@ def _refuse_nul(text: str, index: int, filename: str) -> None:
                     file=filename, line=line, column=column, hint="give the path of a .yaml case file")
 
 
+@functools.lru_cache(maxsize=4096)
+def _plain(text: str) -> Any:
+    """Return the value of an untagged plain scalar; values repeat a lot, and all are immutable."""
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    build = _BUILD_SCALAR.get(tag)
+    if build is None:
+        return text
+    try:
+        return build(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+    except (ValueError, OverflowError, KeyError, AttributeError, TypeError, yaml.YAMLError):
+        return text
+
+
 def _scalar(event: yaml.ScalarEvent) -> Any:
     """Resolve a scalar event to a Python value the way YAML's safe schema does.
 
@@ -128,9 +147,11 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
             tag = "tag:yaml.org,2002:str"
     if tag == "tag:yaml.org,2002:str":
         return event.value
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    build = _BUILD_SCALAR.get(tag)
     try:
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+        if build is None:
+            raise ValueError(tag)
+        return build(_CONSTRUCTOR, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
     except (ValueError, OverflowError, KeyError, AttributeError, TypeError, yaml.YAMLError):
         if explicit:
             raise ValueError(tag.rsplit(":", 1)[-1]) from None
@@ -173,51 +194,70 @@ def parse(text: str, filename: str) -> Node | None:
             parent.keys[key] = pending
             stack[-1] = (parent, None)
 
+    def refuse_anchor_or_tag(event) -> None:
+        mark = event.start_mark
+        if event.anchor is not None or event.__class__ is yaml.AliasEvent:
+            raise CaseError("YAML anchors and aliases (&name, *name) are not allowed in case files",
+                            file=filename, line=mark.line + 1, column=mark.column + 1,
+                            hint="write the value out in full")
+        tag = event.tag
+        if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+            shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
+            raise CaseError(f"YAML tag '{shorten(shown)}' is not allowed in case files", file=filename,
+                            line=mark.line + 1, column=mark.column + 1, hint="remove the tag")
+
+    nodes = 0
     try:
+        # Dispatch on the event's exact class, commonest first: this loop runs once per YAML event.
         for event in yaml.parse(text, Loader=_Parser):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            cls = event.__class__
+            if cls is yaml.ScalarEvent or cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                nodes += 1
+                if nodes > MAX_NODES:
+                    mark = event.start_mark
+                    raise CaseError(f"file holds more than {MAX_NODES:,} values, far more than a case needs",
+                                    file=filename, line=mark.line + 1, column=mark.column + 1,
+                                    hint="split the case or check that this is the right file")
+            if cls is yaml.ScalarEvent:
+                if event.anchor is not None or event.tag is not None:
+                    refuse_anchor_or_tag(event)
                 mark = event.start_mark
-                raise CaseError("YAML anchors and aliases (&name, *name) are not allowed in case files",
-                                file=filename, line=mark.line + 1, column=mark.column + 1,
-                                hint="write the value out in full")
-            tag = getattr(event, "tag", None)
-            if tag not in (None, "!") and tag not in _STANDARD_TAGS and not (
-                    isinstance(event, yaml.ScalarEvent) and event.implicit[0] and tag is None):
+                if event.tag is None and event.implicit[0]:
+                    value = _plain(event.value)
+                elif event.tag is None:
+                    value = event.value
+                else:
+                    try:
+                        value = _scalar(event)
+                    except ValueError as exc:
+                        raise CaseError(f"'{shorten(event.value)}' cannot be read as the tagged type "
+                                        f"'!!{exc}'", file=filename, line=mark.line + 1,
+                                        column=mark.column + 1,
+                                        hint=f"remove the '!!{exc}' tag or correct the value") from None
+                place(Node(value, mark.line + 1, mark.column + 1, raw=event.value,
+                           quoted=event.style in ("'", '"')))
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                refuse_anchor_or_tag(event)
                 mark = event.start_mark
-                shown = "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
-                raise CaseError(f"YAML tag '{shorten(shown)}' is not allowed in case files", file=filename,
-                                line=mark.line + 1, column=mark.column + 1, hint="remove the tag")
-            if isinstance(event, yaml.DocumentStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise CaseError(f"values are nested more than {MAX_DEPTH} levels deep",
+                                    file=filename, line=mark.line + 1, column=mark.column + 1,
+                                    hint="a case file is only a few levels deep; check the indentation")
+                node = Node({} if cls is yaml.MappingStartEvent else [], mark.line + 1, mark.column + 1)
+                place(node)
+                stack.append((node, None))
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                node, _ = stack.pop()
+                node.end_line = event.end_mark.line + 1
+            elif cls is yaml.AliasEvent:
+                refuse_anchor_or_tag(event)
+            elif cls is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     mark = event.start_mark
                     raise CaseError("a case file holds one YAML document, this one has more",
                                     file=filename, line=mark.line + 1, column=mark.column + 1,
                                     hint="put each case in its own file")
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    mark = event.start_mark
-                    raise CaseError(f"values are nested more than {MAX_DEPTH} levels deep",
-                                    file=filename, line=mark.line + 1, column=mark.column + 1,
-                                    hint="a case file is only a few levels deep; check the indentation")
-                mark = event.start_mark
-                node = Node({} if isinstance(event, yaml.MappingStartEvent) else [],
-                            mark.line + 1, mark.column + 1)
-                place(node)
-                stack.append((node, None))
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                node, _ = stack.pop()
-                node.end_line = event.end_mark.line + 1
-            elif isinstance(event, yaml.ScalarEvent):
-                mark = event.start_mark
-                try:
-                    value = _scalar(event)
-                except ValueError as exc:
-                    raise CaseError(f"'{shorten(event.value)}' cannot be read as the tagged type '!!{exc}'",
-                                    file=filename, line=mark.line + 1, column=mark.column + 1,
-                                    hint=f"remove the '!!{exc}' tag or correct the value") from None
-                place(Node(value, mark.line + 1, mark.column + 1, raw=event.value,
-                           quoted=event.style in ("'", '"')))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").rstrip(".")

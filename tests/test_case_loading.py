@@ -383,3 +383,20 @@ def test_oversized_text_is_refused_before_parsing() -> None:
         parse_case("# " + "x" * (8 * 1024 * 1024), "big.yaml")
     assert str(caught.value) == ("big.yaml:1:1: file is 8,388,610 bytes, more than the 8 MiB a case file "
                                  "may be; split the case or check that this is the right file")
+
+
+def test_too_many_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file holding more YAML values than the limit is refused at the value that crosses it."""
+    from dynamics import yamlnodes
+    monkeypatch.setattr(yamlnodes, "MAX_NODES", 10)
+    with pytest.raises(CaseError) as caught:
+        parse_case("notes:\n" + "  - 1\n" * 20, "many.yaml")
+    assert str(caught.value) == ("many.yaml:9:5: file holds more than 10 values, far more than a case needs; "
+                                 "split the case or check that this is the right file")
+
+
+def test_reading_values_keeps_no_memo() -> None:
+    """Reading tagged and untagged values leaves nothing behind in the shared YAML constructor."""
+    from dynamics import yamlnodes
+    parse_case(broken("months_together: 30", "months_together: !!int 30"), "x.yaml")
+    assert (yamlnodes._CONSTRUCTOR.constructed_objects, yamlnodes._CONSTRUCTOR.recursive_objects) == ({}, {})
