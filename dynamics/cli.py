@@ -357,6 +357,18 @@ def rules_list(layer: str | None) -> None:
                 click.echo(f"  {rule.id:<44} {rule.description}")
 
 
+@rules.command("doc")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+def rules_doc(output: Path | None) -> None:
+    """Generate the knowledge-base reference (Markdown) from rules/."""
+    from .reference import reference
+    text = reference()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @rules.command("show")
 @click.argument("rule_id")
 def rules_show(rule_id: str) -> None:
