@@ -77,7 +77,8 @@ def read_frequency(raw: str) -> str:
     for index, fid in enumerate(vocabulary().frequency_ids):
         if word in (fid, fid[0], str(index)):
             return fid
-    raise Invalid(texts()["scale"]["help"])
+    close = suggest(word, vocabulary().frequency_ids)
+    raise Invalid(f"{close} " + texts()["scale"]["help"] if close else texts()["scale"]["help"])
 
 
 def read_yes_no(raw: str) -> bool:

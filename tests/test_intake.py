@@ -139,7 +139,7 @@ def test_interview_shows_progress_hints_and_the_review(tmp_path):
     out = tmp_path / "maya-tom.yaml"
     text = run(["intake", "-o", str(out)], script()).output
     wanted = ["Question 1 of 97.", "the two partners need different names here",
-              "type a number from 1 to 4", "[24] >", "Answer with never, rarely",
+              "type a number from 1 to 4", "[24] >", "did you mean 'sometimes'? Answer with never, rarely",
               "Move 3: what did Maya do?", "type a number from 1 to 18",
               "enter 9 numbers from 1 to 7; you entered 8", "Please check your answers",
               "type yes, a number from 1 to", f"Next, to see the assessment, run:\n  dynamics assess {out}\n"]
