@@ -250,7 +250,7 @@ def test_existing_case_needs_a_later_date(tmp_path):
     ("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\nanswers: {A: {pursut: often}}\n",
      "answers.yaml:3:15: unknown behaviour 'pursut' in answers.A; did you mean 'pursuit'?"),
     ("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\nanswers: {A: {pursuit: oftn}}\n",
-     "answers.yaml:3:24: 'oftn' cannot be used for answers.A.pursuit; answer with never, rarely, sometimes, "
+     "answers.yaml:3:24: 'oftn' cannot be used for answers.A.pursuit; did you mean 'often'? Answer with never, rarely, sometimes, "
      "often or constantly: a word, its first letter, or a number from 0 (never) to 4 (constantly)"),
     ("partners: [{id: A, name: Maya}, {id: B, name: Tom}]\n",
      "answers.yaml:1:1: the answers file has no 'respondent'; add 'respondent:' with a partner id, both or "
