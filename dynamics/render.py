@@ -197,9 +197,10 @@ class _Writer:
             return
         self.emit(f"\t{_q('key')} " + _attrs(shape="plaintext", style="", margin="0", label=f"<{self.key()}>"))
         anchors = [self.via(main[0], main[1])] if len(main) == 2 and g.has_edge(main[0], main[1]) else main
-        tops = [n for n, d in g.nodes(data=True) if d["kind"] == "intervention"]
+        above = 1 + any(d["kind"] == "intervention" for _, d in g.nodes(data=True)) \
+            + 2 * any(g.nodes[n]["new"] for n in self.nodes("move"))
         for anchor in anchors:
-            self.emit(f"\t{_q('key')} -> {_q(anchor)} " + _attrs(style="invis", minlen="2" if tops else "1"))
+            self.emit(f"\t{_q('key')} -> {_q(anchor)} " + _attrs(style="invis", minlen=str(above)))
 
     def key(self) -> str:
         """Return the key as one row: each partner's colour, then the kinds of line drawn.
@@ -320,6 +321,8 @@ class _Writer:
                 both = g.has_edge(v, u) and g.edges[v, u]["kind"] == "triggers" and not self.is_main(v, u)
                 extra = {"dir": "both", "color": f"{line}:{self.colours[g.nodes[v]['partner']][0]}"} \
                     if both else {"color": line}
+                if both and d["label"] == g.edges[v, u]["label"] == "invites":
+                    extra.update(label=" invites ", fontcolor=GREY)
                 self.emit(f"\t{_q(u)} -> {_q(v)} " + _attrs(**extra, penwidth="1.5", constraint="false"))
                 done.add((u, v))
                 continue
@@ -357,6 +360,13 @@ class _Writer:
             if g.has_edge(main[1], main[0]):
                 self.emit(f"\t{_q(self.via(main[0], main[1]))} -> {_q(self.via(main[1], main[0]))} "
                           + _attrs(style="invis", weight="50"))
+        new = sorted((n for n in self.nodes("move") if g.nodes[n]["new"]), key=self.side)
+        for node in new:
+            under = [n for n in main if g.nodes[n]["partner"] == g.nodes[node]["partner"]]
+            for target in under:
+                self.emit(f"\t{_q(node)} -> {_q(target)} " + _attrs(style="invis", minlen="2", weight="5"))
+        if len(new) > 1:
+            self.emit("\t{rank=same; " + "; ".join(_q(n) for n in new) + "}")
         if len(row) > 1:
             self.emit("\t{rank=same; " + "; ".join(_q(n) for n in row) + "}")
             for left, right in zip(row, row[1:]):
