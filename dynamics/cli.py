@@ -59,7 +59,7 @@ class DynamicsGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(cls=DynamicsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="dynamics", cls=DynamicsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="dynamics", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show debug logging and full tracebacks for internal errors.")
 def cli(debug: bool) -> None:
