@@ -56,7 +56,7 @@ def render(graph, fmt: str, engine: str | None = None) -> bytes:
     if fmt == "dot":
         return text.encode("utf-8")
     if engine != ENGINE:
-        text = text.replace(f"layout={ENGINE}", f"layout={engine}", 1)
+        text = text.replace(f'layout="{ENGINE}"', f'layout="{engine}"', 1)
     if fmt == "png":
         text = text.replace("graph [", f"graph [dpi={PNG_DPI}, ", 1)
     import graphviz  # only drawing needs it
