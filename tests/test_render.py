@@ -188,3 +188,23 @@ def test_cli_help() -> None:
     options = [line.split()[0].rstrip(",") for line in result.stdout.splitlines() if line.startswith("  -")]
     assert (result.exit_code, result.stdout.splitlines()[0], options) == (
         0, "Usage: dynamics render [OPTIONS] CASE", ["-o", "--format", "--as-of", "--audience", "-h"])
+
+
+# --- the README's example ------------------------------------------------------------------------------
+
+def svg_words(svg: str) -> list[str]:
+    """Return the text of every <text> element of an SVG, in order."""
+    import re
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+@pytest.mark.graphviz
+@needs_dot
+@pytest.mark.parametrize(("name", "audience"), [("rivera-okafor", "clinician"), ("rivera-okafor-couple", "couple")])
+def test_readme_example_is_current(name: str, audience: str) -> None:
+    """docs/*.svg says what the README's command draws today (rerun the command in the README if not)."""
+    from dynamics.assessment import assess
+    case = load_case(CASES / "rivera-okafor.yaml")
+    fresh = render(build_cycle(case, assess(case), audience), "svg").decode("utf-8")
+    stored = (ROOT / "docs" / f"{name}.svg").read_text(encoding="utf-8")
+    assert svg_words(stored) == svg_words(fresh)
