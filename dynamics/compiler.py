@@ -6,7 +6,9 @@ experta rules for every single-valued template: the clinician's rejections and o
 selection of the strongest candidate (CLIPS's "keep the maximum" idiom: a pairwise rule retracts the
 weaker of two candidates for the same key). Within a layer the order is: the layer's rules, the
 clinician's judgements, dropping candidates below the template's minimum certainty, selection, and
-finally the layer's fallback rules.
+finally the layer's fallback rules. Conclusions a layer's rules reach are held back and declared once,
+when the layer's rules are done (a flush rule per layer), so that accumulating support for a conclusion
+does not send it through the network again for every supporting rule.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from ._compat import import_experta
 from .rulebase import Constraint, KnowledgeBase, Rule, Var, load_knowledge
 from .vocabulary import vocabulary
 
-OFFSET_RULE, OFFSET_REJECT, OFFSET_OVERRIDE, OFFSET_WEAK, OFFSET_SELECT, OFFSET_FALLBACK = 60, 50, 45, 40, 30, 10
+OFFSET_RULE, OFFSET_FLUSH, OFFSET_REJECT, OFFSET_OVERRIDE, OFFSET_WEAK, OFFSET_SELECT, OFFSET_FALLBACK = \
+    60, 55, 50, 45, 40, 30, 10
 _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
             "==": operator.eq, "!=": operator.ne}
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from ._compat import import_experta
 from .case import Case
-from .compiler import (OFFSET_OVERRIDE, OFFSET_REJECT, OFFSET_SELECT, OFFSET_WEAK, Check, Compiler,
-                       fact_classes, layer_of, salience)
+from .compiler import (OFFSET_FLUSH, OFFSET_OVERRIDE, OFFSET_REJECT, OFFSET_SELECT, OFFSET_WEAK, Check,
+                       Compiler, fact_classes, layer_of, salience)
 from .errors import InputError
 from .facts import InputFact, combine, latest_measures, sessions_up_to, summarise
 from .rulebase import KnowledgeBase, Rule, Template, Var, load_knowledge
@@ -80,6 +80,9 @@ class Session:
         self.case = case
         self.names = {p.id: p.name for p in case.partners}
         self.live: dict[tuple, object] = {}
+        self.pending: dict[tuple, tuple] = {}
+        self.flushed: set[str] = set()
+        self.producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
         self.traces: dict[tuple, Trace] = {}
         self.fired: list[tuple[int, str, dict]] = []
 
@@ -107,7 +110,7 @@ class DynamicsEngineBase:
         key = _key(t, slots)
         cf = round(max(-1.0, min(1.0, cf)), 4)
         trace = st.traces.get(key)
-        if trace is None or key not in st.live:
+        if trace is None or (key not in st.live and key not in st.pending):
             trace = st.traces[key] = Trace(template, {s: slots.get(s) for s in t.slots})
             trace.cf, combined = cf, cf
         else:
@@ -121,11 +124,29 @@ class DynamicsEngineBase:
             entry[1].append(dict(bindings or {}))
         cls = fact_classes()[template]
         values = {s: slots[s] for s in t.slots if slots.get(s) is not None}
+        if st.producer.get(template) not in st.flushed and origin != CLINICIAN:
+            # The layer's own rules are still firing: hold the combined fact back until they are done,
+            # so the network sees each conclusion once instead of once per supporting rule.
+            st.pending[key] = (cls, values, combined, trace.origin)
+            return
         existing = st.live.get(key)
         if existing is not None:
             st.live[key] = self.modify(existing, cf=combined, origin=trace.origin)
         else:
             st.live[key] = self.declare(cls(**values, cf=combined, origin=trace.origin))
+
+    def flush(self, layer: str) -> None:
+        """Declare, all at once, the conclusions a layer's rules have accumulated."""
+        st = self.run_state
+        st.flushed.add(layer)
+        held = [(key, st.pending.pop(key)) for key in list(st.pending)
+                if st.producer.get(key[0]) == layer]
+        if not held:
+            return
+        facts = [cls(**values, cf=cf, origin=origin) for _, (cls, values, cf, origin) in held]
+        self.declare(*facts)
+        for (key, _), fact in zip(held, facts):
+            st.live[key] = fact
 
     def take_back(self, fact, status: str, note: str) -> None:
         """Retract a fact and record why."""
@@ -287,6 +308,12 @@ def engine_class():
     attrs = {f"rule_{i:03d}_{r.id.replace('-', '_')}": compiler.compile_rule(r, _rule_action(r))
              for i, r in enumerate(kb.rules)}
     attrs.update(_selection_rules(kb, compiler))
+    for layer in kb.layers:
+        def flush(*args, _layer=layer, **ctx):
+            args[0].flush(_layer)
+        flush.__signature__ = _ANY_SIGNATURE
+        attrs[f"flush_{layer.replace('-', '_')}"] = ex.Rule(
+            ex.InitialFact(), salience=salience(kb, layer, OFFSET_FLUSH))(flush)
     return type("DynamicsEngine", (DynamicsEngineBase, ex.KnowledgeEngine), attrs)
 
 
@@ -340,13 +367,18 @@ def run(case: Case, as_of: dt.date | None = None) -> Session:
         inputs.append(InputFact("catalog", {"intervention": entry_id, "conjoint": bool(entry["conjoint"]),
                                             "priority": int(entry["priority"])}))
     classes = fact_classes()
+    declared = []
     for item in inputs:
         t = kb.templates[item.template]
         key = _key(t, item.slots)
-        trace = Trace(item.template, dict(item.slots), item.cf, origin="case", input_origin=item.origin)
-        state.traces[key] = trace
+        state.traces[key] = Trace(item.template, dict(item.slots), item.cf, origin="case",
+                                  input_origin=item.origin)
         values = {k: v for k, v in item.slots.items() if v is not None}
-        state.live[key] = engine.declare(classes[item.template](**values, cf=item.cf, origin="case"))
+        declared.append((key, classes[item.template](**values, cf=item.cf, origin="case")))
+    # One declare for all input facts: experta recomputes the agenda once, not once per fact.
+    engine.declare(*(fact for _, fact in declared))
+    for key, fact in declared:
+        state.live[key] = fact
     engine.run()
     state.sessions = sessions
     state.as_of = as_of
