@@ -210,6 +210,8 @@ def _add_moves(graph, pid, role, scores, audience, quotes, new_moves: bool, fadi
         groups += ("connect",)
     weights = {g: _group_score(scores, pid, g) for g in groups}
     main = groups[0] if role is not None else max(groups, key=lambda g: (weights[g], -groups.index(g)))
+    if role is None and weights[main] == 0:
+        return  # nothing seen yet, and no pattern to say what their move would be
     if role is not None and weights[main] == 0:
         seen = [g for g in groups if weights[g] > 0 and g != "drift"]
         main = max(seen, key=lambda g: weights[g]) if seen else main

@@ -311,6 +311,16 @@ def test_trust_injury_hangs_over_the_loop() -> None:
         "Pat: keeps asking to know · Quinn: breaks trust", (("note:trust",), None))
 
 
+def test_undetermined_partner_with_nothing_seen_has_no_move() -> None:
+    """When the pattern is unclear and one partner has no observations, no move is invented for them."""
+    text = SMALL.split("    episodes:")[0].replace("{partner: Q, behavior: withdrawal, frequency: often}",
+                                                   "{partner: P, behavior: bid, frequency: often}")
+    text = text.replace("      - {partner: Q, behavior: betrayal, frequency: rarely}\n", "")
+    data = {"as_of": "2026-01-10", "cycle": {"pattern": "undetermined", "stage": None}, "interventions": []}
+    graph = build_cycle(parse_case(text, "small.yaml"), data)
+    assert nodes(graph, "move") == ["P:attack", "P:connect", "P:pursue"]
+
+
 # --- every case, with its real assessment -----------------------------------------------------------
 
 @pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
