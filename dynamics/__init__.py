@@ -1,7 +1,8 @@
 """dynamics: a rule-based expert system for couples work.
 
-Public API: load_case, parse_case, assess, explain, build_cycle, render (imported lazily so that
-`import dynamics` stays cheap and commands that do not draw never import networkx or graphviz).
+Public API, imported lazily so that `import dynamics` stays cheap and commands that do not draw never
+import networkx or graphviz: load_case, parse_case, assess, explain, build_cycle, to_dot, and the
+module dynamics.render (render.render(graph, "svg") returns the drawing's bytes).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_case": "case", "parse_case": "case", "Case": "case",
     "DynamicsError": "errors", "CaseError": "errors",
-    "assess": "engine", "Assessment": "engine",
+    "assess": "assessment", "Assessment": "assessment",
     "explain": "explain",
-    "build_cycle": "cycle", "render": "render",
+    "build_cycle": "cycle", "to_dot": "render",
 }
 
 __all__ = ["__version__", *_LAZY]
