@@ -141,6 +141,14 @@ def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
 
 # --- rules ---------------------------------------------------------------------------------------
 
+def _must_be_one_of(value: str | None, choices, what: str, option: str) -> None:
+    """Refuse an option value outside its choices, with a did-you-mean, as one line."""
+    if value is not None and value not in choices:
+        from .errors import InputError, one_of, suggest
+        raise InputError(f"unknown {what} '{value}'", file=option,
+                         hint=suggest(value, choices) or one_of(choices, limit=20))
+
+
 @cli.group()
 def rules() -> None:
     """Browse and check the knowledge base in rules/."""
@@ -152,10 +160,7 @@ def rules_vocabulary(group: str | None) -> None:
     """List the behaviour ids a case file may use, by group, with their definitions."""
     from .vocabulary import vocabulary
     vocab = vocabulary()
-    if group and group not in vocab.groups:
-        from .errors import InputError, one_of, suggest
-        raise InputError(f"unknown group '{group}'", file="--group",
-                         hint=suggest(group, vocab.groups) or one_of(vocab.groups))
+    _must_be_one_of(group, vocab.groups, "group", "--group")
     for gid, g in vocab.groups.items():
         if group and gid != group:
             continue
@@ -344,10 +349,7 @@ def rules_list(layer: str | None) -> None:
     """List the rules, layer by layer, with their one-line descriptions."""
     from .rulebase import load_knowledge
     kb = load_knowledge()
-    if layer and layer not in kb.layers:
-        from .errors import InputError, one_of, suggest
-        raise InputError(f"unknown layer '{layer}'", file="--layer",
-                         hint=suggest(layer, kb.layers) or one_of(kb.layers, limit=20))
+    _must_be_one_of(layer, kb.layers, "layer", "--layer")
     for name in kb.layers:
         if layer and name != layer:
             continue
