@@ -13,7 +13,7 @@ _LAZY = {
     "load_case": "case", "parse_case": "case", "Case": "case",
     "DynamicsError": "errors", "CaseError": "errors",
     "assess": "assessment", "Assessment": "assessment",
-    "explain": "explain",
+    "explain": "derivation",
     "build_cycle": "cycle", "to_dot": "render",
 }
 

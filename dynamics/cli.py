@@ -134,7 +134,7 @@ def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
     """
     from .assessment import assess as run_assessment
     from .case import load_case
-    from .explain import explain as run_explain
+    from .derivation import explain as run_explain
     result = run_assessment(load_case(case), _date(as_of, "--as-of"))
     click.echo(run_explain(result, conclusion), nl=False)
 
