@@ -53,9 +53,10 @@ def _explain_path(assessment: Assessment, path: str) -> str:
     others = [t for t in traces if t.status != "kept"]
     for trace in kept:
         lines.extend(_trace_lines(assessment, trace, "concluded"))
-    if not kept:
-        lines.append("Not reached: no rule concluded it. What was missing:")
-        lines.extend(_missing(assessment, _TEMPLATE_OF.get(path, "strategy")))
+    if not kept or value == "undetermined":
+        lines.append("Not reached: no rule concluded a definite value. What was missing:")
+        partner = path.split(".")[1] if path.startswith("partners.") else None
+        lines.extend(_missing(assessment, _TEMPLATE_OF.get(path, "strategy"), partner))
     for trace in others:
         lines.extend(_trace_lines(assessment, trace, trace.status))
     if extra:
@@ -107,22 +108,25 @@ def _trace_lines(assessment: Assessment, trace: Trace, status: str, indent: str 
     return lines
 
 
-def _missing(assessment: Assessment, template: str) -> list[str]:
+def _missing(assessment: Assessment, template: str, partner: str | None = None) -> list[str]:
     """Say, for each rule that could conclude this template, the first pattern nothing matched."""
     run = assessment.run
     fired = {rule_id for _, rule_id, _ in run.fired}
     lines = []
     for rule in run.kb.rules:
-        if rule.id in fired or not any(name == template for name, _ in rule.asserts):
+        if rule.id in fired or rule.fallback or not any(name == template for name, _ in rule.asserts):
             continue
+        if not isinstance(rule.cf, Var) and rule.cf <= 0:
+            continue  # contrary evidence cannot decide a value
         for pattern in rule.patterns:
             if pattern.negated:
                 continue
-            candidates = [t for t in run.traces.values() if t.template == pattern.template and t.status == "kept"]
+            candidates = [t for t in run.traces.values() if t.template == pattern.template and t.status == "kept"
+                          and (partner is None or t.slots.get("partner", partner) == partner)]
             if not any(_fits(t, pattern) for t in candidates):
-                closest = max(candidates, key=lambda t: t.cf, default=None) if candidates else None
-                near = f" (closest: {closest.label}, certainty {closest.cf:.2f})" if closest and \
-                    pattern.template in ("lean", "position", "stage_sign") else ""
+                near_misses = [t for t in candidates if _fits(t, pattern, ignore=("cf",))]
+                closest = max(near_misses, key=lambda t: t.cf, default=None)
+                near = f" (closest: {closest.label}, certainty {closest.cf:.2f})" if closest else ""
                 lines.append(f"  - {rule.id}: nothing matched {_pattern_text(pattern)}{near}")
                 break
         else:
@@ -131,8 +135,10 @@ def _missing(assessment: Assessment, template: str) -> list[str]:
     return lines or ["  - no rule concludes it"]
 
 
-def _fits(trace: Trace, pattern) -> bool:
+def _fits(trace: Trace, pattern, ignore: tuple[str, ...] = ()) -> bool:
     for slot, spec in pattern.slots:
+        if slot in ignore:
+            continue
         value = trace.cf if slot == "cf" else trace.slots.get(slot)
         if isinstance(spec, Var):
             continue
