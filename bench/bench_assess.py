@@ -79,8 +79,8 @@ def main() -> None:
     print(f"whole process: dynamics assess {whole * 1000:.0f} ms, python -c pass {bare * 1000:.0f} ms, "
           f"ratio {whole / bare:.1f}x (target under 300 ms)")
 
-    print("growth with case size (load + assess, best of 3):")
-    base = None
+    print("growth with case size (best of 3; linear growth is about 10x per 10x observations):")
+    previous = None
     for n in (100, 1_000, 10_000):
         text = synthetic(n)
         with tempfile.TemporaryDirectory() as tmp:
@@ -89,11 +89,11 @@ def main() -> None:
             load = best_of(lambda: load_case(path), 3)
             parsed = parse_case(text, str(path))
             infer = best_of(lambda: assess(parsed), 3)
-        per_obs = (load + infer) / n * 1e6
-        base = base or per_obs
-        print(f"  {n:>6} observations: load {load * 1000:7.1f} ms, assess {infer * 1000:7.1f} ms, "
-              f"{per_obs:6.1f} us per observation ({per_obs / base:.2f}x the 100-observation rate)")
-
+        growth = "" if previous is None else \
+            f"  (x{load / previous[0]:.1f} load, x{infer / previous[1]:.1f} assess for x10 observations)"
+        print(f"  {n:>6} observations: load {load * 1000:7.1f} ms, assess {infer * 1000:6.1f} ms, "
+              f"total {(load + infer) * 1000:7.1f} ms{growth}")
+        previous = (load, infer)
 
 if __name__ == "__main__":
     main()
