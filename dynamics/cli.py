@@ -177,18 +177,10 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
     return _date(value, f"--{param.name.replace('_', '-')}")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a text file in one step, so a reader never sees half of it."""
-    import os
-    import tempfile
-    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+def _write_atomic(path: Path, data: bytes | str) -> None:
+    """Write an output file in one step, so a reader never sees half of it."""
+    from .safewrite import write_new
+    write_new(path, data)
 
 
 @cli.command()
@@ -500,23 +492,6 @@ def history(case: Path, fmt: str) -> None:
 DIAGRAM_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write a binary file in one step, so a reader never sees half of it."""
-    import os
-    import tempfile
-    handle, temp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temp, 0o666 & ~mask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
@@ -547,10 +522,10 @@ def render(case: Path, output: Path, fmt: str | None, as_of, audience: str) -> N
     loaded = load_case(case)
     graph = build_cycle(loaded, assess(loaded, as_of), audience=audience)
     try:
-        _write_bytes_atomic(output, draw(graph, fmt))
+        _write_atomic(output, draw(graph, fmt))
     except GraphvizMissing:
         fallback = output if fmt == "dot" else output.with_suffix(".dot")
-        _write_bytes_atomic(fallback, draw(graph, "dot"))
+        _write_atomic(fallback, draw(graph, "dot"))
         click.echo(f"dynamics render: Graphviz is not installed, so wrote {fallback} instead of {output.name}; "
                    "install it (apt install graphviz, brew install graphviz, or https://graphviz.org/download/) "
                    "and run again", err=True)

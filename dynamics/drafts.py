@@ -1,4 +1,4 @@
-"""Drafts: the answers of an unfinished intake kept beside its output, and the atomic write they share.
+"""Drafts: the answers of an unfinished intake, kept privately beside its output.
 
 A draft is rewritten after every answer, as the text typed, so the next run can offer to carry on.
 """
@@ -6,12 +6,12 @@ A draft is rewritten after every answer, as the text typed, so the next run can 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
+
+from .safewrite import write_new
 
 if TYPE_CHECKING:
     from .questionnaire import Questionnaire
@@ -25,40 +25,8 @@ def draft_path(out: Path) -> Path:
 
 
 def write_atomic(path: Path, text: str, *, durable: bool = True, replace: bool = True) -> None:
-    """Write text to path through a temporary file in the same folder, so readers never see half.
-
-    durable flushes it to disk first (a case file; a draft, rewritten after every answer, skips that);
-    replace=False refuses, with FileExistsError, to overwrite a file that appeared in the meantime.
-    """
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            if durable:
-                os.fsync(stream.fileno())
-        if replace:
-            os.replace(temp, path)
-        else:
-            _place_new(Path(temp), path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
-def _place_new(temp: Path, path: Path) -> None:
-    """Move temp to path only if path does not exist (a hard link where the file system allows one)."""
-    try:
-        os.link(temp, path)
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links here: check, then rename
-        if path.exists():
-            raise FileExistsError(str(path)) from None
-        os.replace(temp, path)
-        return
-    os.unlink(temp)
+    """Write intake material (a new case or a draft) privately and in one step (see safewrite.write_new)."""
+    write_new(path, text, durable=durable, overwrite=replace, private=True)
 
 
 def save_draft(q: Questionnaire, out: Path) -> None:

@@ -11,6 +11,7 @@ file left by a killed writer is removed by the next one.
 from __future__ import annotations
 
 import os
+import tempfile
 import secrets
 import stat
 import time
@@ -137,3 +138,47 @@ def resolve(path: str | Path) -> tuple[Path, str]:
         raise CaseError("cannot be replaced: its folder is read-only for you", file=name,
                         hint="make the folder writable to annotate the case")
     return target, name
+
+
+def write_new(path: Path, data: bytes | str, *, durable: bool = True, overwrite: bool = True,
+              private: bool = False) -> None:
+    """Write an output file in one step, through a temporary file beside it; readers never see half.
+
+    The file gets the usual mode for a new file (0666 less the umask), or 0600 when private (clinical
+    material such as a new case or an intake draft); durable flushes it to disk before it is moved into
+    place; overwrite=False refuses, with FileExistsError, to replace a file that exists by then.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
+                                    suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+        if not private:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(temp, 0o666 & ~mask)
+        if overwrite:
+            os.replace(temp, path)
+        else:
+            _place_new(Path(temp), path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _place_new(temp: Path, path: Path) -> None:
+    """Move temp to path only if path does not exist (a hard link where the file system allows one)."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here: check, then rename
+        if path.exists():
+            raise FileExistsError(str(path)) from None
+        os.replace(temp, path)
+        return
+    os.unlink(temp)
