@@ -296,7 +296,7 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        _write_atomic(output, text)
     except OSError as exc:
         raise InputError(f"cannot write the schema ({exc.strerror or exc})", file=str(output),
                          hint="check that the folder exists and that you may write there") from None
@@ -360,7 +360,7 @@ def rules_doc(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        _write_atomic(output, text)
 
 
 @rules.command("show")
