@@ -178,9 +178,14 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
 
 
 def _write_atomic(path: Path, data: bytes | str) -> None:
-    """Write an output file in one step, so a reader never sees half of it."""
+    """Write an output file in one step, so a reader never sees half of it; OS errors become one line."""
+    from .errors import InputError
     from .safewrite import write_new
-    write_new(path, data)
+    try:
+        write_new(path, data)
+    except OSError as exc:
+        raise InputError(f"cannot write this file ({exc.strerror or exc})", file=str(path),
+                         hint="check that the folder exists and that you may write there") from None
 
 
 @cli.command()

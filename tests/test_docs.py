@@ -42,3 +42,11 @@ def test_readme_quickstart_has_two_commands():
 def test_knowledge_base_reference_is_current():
     """docs/knowledge-base.md is exactly what 'dynamics rules doc' generates from rules/."""
     assert (ROOT / "docs" / "knowledge-base.md").read_text(encoding="utf-8") == reference()
+
+
+def test_writing_to_a_missing_folder_is_one_line():
+    """An output path in a folder that does not exist gives one clean line and exit 2."""
+    from click.testing import CliRunner
+    result = CliRunner().invoke(cli, ["rules", "doc", "-o", "/nonexistent-folder/k.md"])
+    assert (result.exit_code, result.output.count("\n"), "check that the folder exists" in result.output) == \
+        (2, 1, True)
