@@ -5,6 +5,7 @@ lines), certainties and how they combined, sources; and for a conclusion not rea
 from __future__ import annotations
 
 from .assessment import Assessment
+from .compiler import _compare, _literal
 from .engine import CLINICIAN, Trace
 from .errors import InputError, one_of, suggest
 from .rulebase import Constraint, Var
@@ -146,7 +147,6 @@ def _fits(trace: Trace, pattern, ignore: tuple[str, ...] = ()) -> bool:
             for c in spec:
                 if c.op == "as" or isinstance(c.value, Var):
                     continue
-                from .compiler import _compare, _literal
                 operand = tuple(_literal(slot, x) for x in c.value) if isinstance(c.value, tuple) \
                     else _literal(slot, c.value)
                 try:
@@ -155,7 +155,6 @@ def _fits(trace: Trace, pattern, ignore: tuple[str, ...] = ()) -> bool:
                 except TypeError:
                     return False
             continue
-        from .compiler import _literal
         if value != _literal(slot, spec):
             return False
     return True

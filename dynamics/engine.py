@@ -20,7 +20,7 @@ from .case import Case
 from .compiler import (OFFSET_FLUSH, OFFSET_OVERRIDE, OFFSET_REJECT, OFFSET_SELECT, OFFSET_WEAK, Check,
                        Compiler, fact_classes, layer_of, salience)
 from .errors import InputError
-from .facts import InputFact, combine, latest_measures, sessions_up_to, summarise
+from .facts import InputFact, combine, sessions_up_to, summarise
 from .rulebase import KnowledgeBase, Rule, Template, Var, load_knowledge
 
 CLINICIAN = "clinician"
@@ -89,12 +89,6 @@ class Session:
     def key_of(self, fact) -> tuple:
         """Return the identity key of a live experta fact."""
         return _key(self.kb.templates[fact.__class__.__name__[2:]], dict(fact))
-
-    def describe(self, fact) -> str:
-        template = fact.__class__.__name__[2:]
-        t = self.kb.templates[template]
-        inner = ", ".join(f"{s}={fact.get(s)}" for s in t.slots if fact.get(s) is not None)
-        return f"{template}({inner}) cf={fact.get('cf', 1.0):.2f}"
 
 
 class DynamicsEngineBase:

@@ -57,7 +57,7 @@ def as_text(assessment: Assessment) -> str:
                 + (f" = {c['value']}" if c["value"] else "") + (f" ({c['reason']})" if c["reason"] else "")
                 for c in d["clinician"]]
     out += ["", "Decision support for a trained clinician, not a diagnosis. "
-            f"Run 'dynamics explain' for the derivation."]
+            "Run 'dynamics explain' for the derivation."]
     return "\n".join(out) + "\n"
 
 
