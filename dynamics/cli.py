@@ -177,14 +177,14 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
     return _date(value, f"--{param.name.replace('_', '-')}")
 
 
-def _write_atomic(path: Path, data: bytes | str) -> None:
+def _write_atomic(path: Path, data: bytes | str, what: str = "this file") -> None:
     """Write an output file in one step, so a reader never sees half of it; OS errors become one line."""
     from .errors import InputError
     from .safewrite import write_new
     try:
         write_new(path, data)
     except OSError as exc:
-        raise InputError(f"cannot write this file ({exc.strerror or exc})", file=str(path),
+        raise InputError(f"cannot write {what} ({exc.strerror or exc})", file=str(path),
                          hint="check that the folder exists and that you may write there") from None
 
 
@@ -294,17 +294,12 @@ def schema(output: Path | None) -> None:
     """
     import json
 
-    from .errors import InputError
     from .schema import case_schema
     text = json.dumps(case_schema(), sort_keys=True, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        _write_atomic(output, text)
-    except OSError as exc:
-        raise InputError(f"cannot write the schema ({exc.strerror or exc})", file=str(output),
-                         hint="check that the folder exists and that you may write there") from None
+    _write_atomic(output, text, "the schema")
 
 
 # --- intake --------------------------------------------------------------------------------------
@@ -365,7 +360,7 @@ def rules_doc(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        _write_atomic(output, text)
+        _write_atomic(output, text, "the reference")
 
 
 @rules.command("show")

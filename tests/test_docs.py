@@ -48,5 +48,5 @@ def test_writing_to_a_missing_folder_is_one_line():
     """An output path in a folder that does not exist gives one clean line and exit 2."""
     from click.testing import CliRunner
     result = CliRunner().invoke(cli, ["rules", "doc", "-o", "/nonexistent-folder/k.md"])
-    assert (result.exit_code, result.output.count("\n"), "check that the folder exists" in result.output) == \
+    assert (result.exit_code, result.output.count("\n"), "cannot write the reference" in result.output) == \
         (2, 1, True)
