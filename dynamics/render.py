@@ -83,6 +83,9 @@ def _esc(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
+TITLE_WIDTH = 80  # wider than any intervention title
+
+
 def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False) or [""]
 
@@ -448,7 +451,8 @@ class _Writer:
         if len(helps) > 1:
             head = "THINGS TO TRY" if head == "TRY" else head + "S"
         titles = [self.g.nodes[n]["label"] for n in helps]
-        body = _text(titles[0], 28, 15, ink, bold=True) if len(titles) == 1 else \
-            f'<FONT COLOR="{ink}"><B>{_bullets(titles, 28, 15)}</B></FONT>'
+        # Titles are never wrapped: each stays one line, readable and findable as written.
+        body = _text(titles[0], TITLE_WIDTH, 15, ink, bold=True) if len(titles) == 1 else \
+            f'<FONT COLOR="{ink}"><B>{_bullets(titles, TITLE_WIDTH, 15)}</B></FONT>'
         rows = [_text(head, 30, 11, ink, bold=True), body]
         return _attrs(label=_table(rows), fillcolor=fill, color=line, style="rounded,filled", penwidth="2")

@@ -10,6 +10,7 @@ and look at the difference (git diff tests/golden) before committing it.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dynamics.assessment import assess
 from dynamics.case import load_case
 from dynamics.cli import cli
 from dynamics.cycle import build_cycle
@@ -208,3 +210,17 @@ def test_readme_example_is_current(name: str, audience: str) -> None:
     fresh = render(build_cycle(case, assess(case), audience), "svg").decode("utf-8")
     stored = (ROOT / "docs" / f"{name}.svg").read_text(encoding="utf-8")
     assert svg_words(stored) == svg_words(fresh)
+
+
+@pytest.mark.graphviz
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs the Graphviz dot binary")
+@pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_svg_names_partners_intervention_titles_and_safety(path):
+    """Each case's SVG names both partners, shows every intervention title whole, and flags safety."""
+    case = load_case(path)
+    result = assess(case)
+    text = html.unescape(render(build_cycle(case, result), "svg").decode("utf-8"))
+    data = result.as_dict()
+    missing = [p.name for p in case.partners if p.name not in text]
+    missing += [i["title"] for i in data["interventions"] if i["title"] not in text]
+    assert (missing, data["safety"]["flag"] == ("Safety concern" in text)) == ([], True)
