@@ -333,8 +333,12 @@ def _cycle(data: dict) -> tuple[dict, dict | None]:
     pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id, confidence=data["cycle"]["confidence"])
     if not stage_id:
         return pattern, None
-    return pattern, dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
-                         couple_words=words()["couple_stages"].get(stage_id, ""))
+    stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
+                 couple_words=words()["couple_stages"].get(stage_id, ""))
+    extra = stage.pop("in_pattern", {}).get(pattern_id)  # the stage as it shows in this couple's pattern
+    if extra:
+        stage["summary"] = f"{stage['summary'].strip()} {extra.strip()}"
+    return pattern, stage
 
 
 def build_report(case: Case, assessment: Assessment, audience: str = "clinician") -> Report:
