@@ -1,0 +1,122 @@
+"""The labels of the diagram's boxes: moves, hypothesis cards, notes, help, the heading, the safety panel and the key.
+
+Each function takes plain node data and returns an HTML-like label or a DOT attribute list; where a
+box sits in the layout is `dynamics.dotwriter`'s business.
+"""
+
+from __future__ import annotations
+
+from .dotlabels import attrs, bullets, esc, table, text
+from .palette import GREY, HELP, NOTE, SAFETY
+
+TITLE_WIDTH = 80  # wider than any intervention title
+
+
+def heading(g: dict, panel: str | None) -> str:
+    """Return the heading: title, subtitle, and the safety panel when there is one."""
+    rows = [text(g.get("title", ""), 70, 26, bold=True, br="<BR/>")]
+    if g.get("subtitle"):
+        rows.append(text(g["subtitle"], 90, 16, GREY, br="<BR/>"))
+    if panel:
+        rows.append(panel)
+    cells = "".join(f'<TR><TD ALIGN="CENTER">{row}</TD></TR>' for row in rows)
+    return f'<<TABLE BORDER="0" CELLSPACING="6">{cells}</TABLE>>'
+
+
+def safety_panel(d: dict, first_steps: list[str]) -> str:
+    """Return the safety notice: a bordered yellow panel, with the steps that still apply."""
+    line, fill, ink = SAFETY
+    parts = [text(d["heading"], 60, 20, ink, bold=True)]
+    parts += [text(part, 80, 15, ink) for part in d["label"].split(" · ")]
+    parts += [text(f"First step: {step}", 80, 15, ink, bold=True) for step in first_steps]
+    return (f'<TABLE BORDER="3" COLOR="{line}" BGCOLOR="{fill}" CELLBORDER="0" CELLPADDING="10">'
+            f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{"".join(parts)}</TD></TR></TABLE>')
+
+
+def key(partners, colours: dict, couple: bool, triggers: bool, placed: bool) -> str:
+    """Return the key as one row: each partner's colour, then the kinds of line drawn.
+
+    Every cell has a fixed size, so that a wide title above cannot spread the key out.
+    """
+    cells = []
+    for pid, name in partners:
+        line, fill, _ = colours[pid]
+        cells.append(f'<TD BGCOLOR="{fill}" COLOR="{line}" BORDER="2" WIDTH="26" HEIGHT="18" '
+                     f'FIXEDSIZE="TRUE"> </TD>' + _key_words(name))
+    if triggers:
+        cells.append(_key_mark("→", GREY) + _key_words("one move leads to the next"))
+    if placed:
+        cells.append(_key_mark("- - ┤", HELP[0]) + _key_words(
+            "where to step in" if couple else "intervention: where it interrupts the loop"))
+    return f'<TABLE ALIGN="CENTER" BORDER="0" CELLSPACING="6" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>'
+
+
+def _key_words(words: str) -> str:
+    """Return a key cell of words, sized to fit them."""
+    width = round(7.4 * len(words)) + 8  # about 7.4 points per character at 14 points
+    return (f'<TD ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="22">'
+            f'<FONT POINT-SIZE="14">{esc(words)}</FONT></TD>')
+
+
+def _key_mark(mark: str, colour: str) -> str:
+    """Return a key cell showing a kind of line."""
+    return (f'<TD FIXEDSIZE="TRUE" WIDTH="34" HEIGHT="22">'
+            f'<FONT POINT-SIZE="18" COLOR="{colour}">{mark}</FONT></TD>')
+
+
+def move(d: dict, name: str, colours: tuple, couple: bool) -> str:
+    """Return a move box: who does what, the behaviours seen, and whether the move is new or fading."""
+    line, fill, ink = colours
+    rows = []
+    if d["new"]:
+        rows.append(text("starting to" if couple else "NEW MOVE", 40, 12, GREY, bold=True))
+    elif d.get("old"):
+        rows.append(text("the old pattern, now rarer" if couple else "OLD LOOP, NOW RARER",
+                         40, 12, GREY, bold=True))
+    elif not couple:
+        rows.append(text(d["group"].upper(), 40, 12, GREY))
+    rows.append(text(f"{name} {d['label']}", 24, 20, ink, bold=True))
+    rows.append(bullets(d.get("items") or ("nothing seen yet",), 32, 15))
+    faded = d["new"] or d.get("old")
+    return attrs(label=table(rows), fillcolor="white" if faded else fill, color=line,
+                 style="rounded,filled" + (",dashed" if d.get("old") else ""),
+                 penwidth="3" if d["primary"] else "2")
+
+
+def card(layers: dict, name: str, colours: tuple, couple: bool) -> str:
+    """Return one card for what may lie under a partner's move, the line drawn across it."""
+    line, _, ink = colours
+    title = f"What it may be like for {name}" if couple else f"{name}: {layers['perception']['position']}"
+    rows = [text(title, 36, 15, ink, bold=True)]
+    rows += _layers(layers, ("perception", "surface"))
+    words = "underneath: our best guess, yours to correct" if couple else "below the line: a hypothesis to check"
+    rows.append(f'<FONT POINT-SIZE="12" COLOR="{line}"><I>– – – {esc(words)} – – –</I></FONT>')
+    rows += _layers(layers, ("primary", "need"))
+    return attrs(label=table(rows), fillcolor="white", color=line, penwidth="1.5",
+                 style="rounded,filled,dashed")
+
+
+def _layers(layers: dict, names) -> list[str]:
+    """Return the rows of a card's layers that are present: a heading, then the words."""
+    return [text(layers[name]["heading"], 36, 13, GREY, bold=True) + text(layers[name]["label"], 36, 15)
+            for name in names if name in layers]
+
+
+def note(d: dict) -> str:
+    """Return a note box: a heading, then each part of the note on its own line."""
+    line, fill, ink = NOTE
+    rows = [text(d["heading"], 44, 16, ink, bold=True)]
+    rows += [text(part, 44, 15, ink) for part in d["label"].split(" · ")]
+    return attrs(label=table(rows), fillcolor=fill, color=line, shape="note", style="filled")
+
+
+def help_box(head: str, titles: list[str]) -> str:
+    """Return a help box listing intervention titles under a heading (made plural for several)."""
+    line, fill, ink = HELP
+    if len(titles) > 1:
+        head = "THINGS TO TRY" if head == "TRY" else head + "S"
+    # Titles are never wrapped: each stays one line, readable and findable as written.
+    body = text(titles[0], TITLE_WIDTH, 15, ink, bold=True) if len(titles) == 1 else \
+        f'<FONT COLOR="{ink}"><B>{bullets(titles, TITLE_WIDTH, 15)}</B></FONT>'
+    rows = [text(head, 30, 11, ink, bold=True), body]
+    return attrs(label=table(rows), fillcolor=fill, color=line, style="rounded,filled", penwidth="2")
