@@ -23,6 +23,7 @@ from dynamics.rulebase import load_knowledge
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "cases").glob("*.yaml"))
 VIGNETTES = sorted((ROOT / "tests" / "vignettes").glob("*.yaml"))
+VALIDATION = sorted((ROOT / "tests" / "validation").glob("*.yaml"))
 SAFETY = ("physical_aggression", "threats", "coercive_control", "fear_of_partner")
 
 
@@ -54,6 +55,21 @@ def test_case_risks_and_interventions(path):
     assert (sorted(set(want["risks_include"]) - risks), sorted(set(want["risks_exclude"]) & risks),
             sorted(set(want["interventions_include"]) - chosen),
             sorted(set(want["interventions_exclude"]) & chosen)) == ([], [], [], [])
+
+
+@pytest.mark.parametrize("path", VALIDATION, ids=lambda p: p.stem)
+def test_blind_validation_set(path):
+    """Vignettes written blind to the rules by an EFT- and Gottman-trained reader get the same reading."""
+    case, want = load_case(path), _expected(path)
+    got = assess(case).as_dict()
+    risks, chosen = {r["id"] for r in got["risks"]}, {i["id"] for i in got["interventions"]}
+    assert {
+        "strategies": {pid: p["strategy"] for pid, p in got["partners"].items()},
+        "pairing": got["pairing"], "pattern": got["cycle"]["pattern"], "stage": got["cycle"]["stage"],
+        "relationship_stage": got["relationship_stage"], "safety": got["safety"]["flag"],
+        "missing": sorted(set(want["risks_include"]) - risks) + sorted(set(want["interventions_include"]) - chosen),
+    } == {**{k: want[k] for k in ("strategies", "pairing", "pattern", "stage", "relationship_stage", "safety")},
+          "missing": []}
 
 
 @pytest.mark.parametrize("path", [p for p in CASES if _expected(p)["ecr_r"]], ids=lambda p: p.stem)
