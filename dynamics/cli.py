@@ -188,6 +188,19 @@ def _write_atomic(path: Path, data: bytes | str, what: str = "this file") -> Non
                          hint="check that the folder exists and that you may write there") from None
 
 
+def _output_kind(output: Path, kinds: dict[str, str], what: str, naming: str, forced: str | None = None,
+                 contents: str | None = None) -> str:
+    """Return the format an output path asks for, refusing unknown suffixes and missing folders."""
+    from .errors import InputError
+    kind = forced or kinds.get(output.suffix.lower())
+    if kind is None:
+        raise InputError(f"cannot tell the {what} format from '{output.name}'", file="--output", hint=naming)
+    if not output.parent.is_dir():
+        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
+                         hint=f"create it first or write the {contents or what} elsewhere")
+    return kind
+
+
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
@@ -201,15 +214,9 @@ def report(case: Path, output: Path, as_of, audience: str) -> None:
     """Write a session report: summary, each partner, the cycle, stage, risks, interventions, trends."""
     from .assessment import assess
     from .case import load_case
-    from .errors import InputError
     from .report import build_report
-    kind = output.suffix.lower()
-    if kind not in (".html", ".htm", ".md", ".markdown"):
-        raise InputError(f"cannot tell the report format from '{output.name}'", file="--output",
-                         hint="name the output OUT.html or OUT.md")
-    if not output.parent.is_dir():
-        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
-                         hint="create it first or write the report elsewhere")
+    kind = "." + _output_kind(output, {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"},
+                              "report", "name the output OUT.html or OUT.md")
     loaded = load_case(case)
     result = build_report(loaded, assess(loaded, as_of), audience)
     if kind in (".html", ".htm"):
@@ -249,13 +256,8 @@ def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, quiet:
 
     from . import batch as batching
     from .errors import InputError
-    kind = output.suffix.lower().lstrip(".")
-    if kind not in batching.FORMATS:
-        raise InputError(f"cannot tell the output format from '{output.name}'", file="--output",
-                         hint="name the output OUT.csv, OUT.json or OUT.jsonl")
-    if not output.parent.is_dir():
-        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
-                         hint="create it first or write the rows elsewhere")
+    kind = _output_kind(output, {f".{name}": name for name in batching.FORMATS}, "output",
+                        "name the output OUT.csv, OUT.json or OUT.jsonl", contents="rows")
     found = batching.collect(paths)
     if found.skipped and not quiet:
         shown = ", ".join(found.skipped[:3]) + (", ..." if len(found.skipped) > 3 else "")
@@ -510,15 +512,9 @@ def render(case: Path, output: Path, fmt: str | None, as_of, audience: str) -> N
     from .assessment import assess
     from .case import load_case
     from .cycle import build_cycle
-    from .errors import InputError
     from .render import GraphvizMissing, render as draw
-    fmt = fmt or DIAGRAM_FORMATS.get(output.suffix.lower())
-    if fmt is None:
-        raise InputError(f"cannot tell the diagram format from '{output.name}'", file="--output",
-                         hint="name it OUT.svg, OUT.png, OUT.pdf or OUT.dot, or add --format")
-    if not output.parent.is_dir():
-        raise InputError(f"the folder '{output.parent}' does not exist", file="--output",
-                         hint="create it first or write the diagram elsewhere")
+    fmt = _output_kind(output, DIAGRAM_FORMATS, "diagram",
+                       "name it OUT.svg, OUT.png, OUT.pdf or OUT.dot, or add --format", forced=fmt)
     loaded = load_case(case)
     graph = build_cycle(loaded, assess(loaded, as_of), audience=audience)
     try:
