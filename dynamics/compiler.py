@@ -27,6 +27,11 @@ _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operato
             "==": operator.eq, "!=": operator.ne}
 
 
+#: the signature of every compiled action: experta inspects actions often, so it is computed once
+ANY_SIGNATURE = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
+                                   inspect.Parameter("ctx", inspect.Parameter.VAR_KEYWORD)])
+
+
 class Check:
     """A test over named rule variables; experta reads the names from the signature."""
 

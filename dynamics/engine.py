@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import inspect
 import re
 from dataclasses import dataclass, field
 
 from ._compat import import_experta
 from .case import Case
-from .compiler import (OFFSET_FLUSH, OFFSET_OVERRIDE, OFFSET_REJECT, OFFSET_SELECT, OFFSET_WEAK, Check,
-                       Compiler, fact_classes, layer_of, salience)
+from .compiler import ANY_SIGNATURE, OFFSET_FLUSH, Compiler, fact_classes, layer_of, salience
 from .errors import InputError
 from .facts import InputFact, combine, sessions_up_to, summarise
 from .rulebase import KnowledgeBase, Rule, Template, Var, load_knowledge
+from .selection import CLINICIAN, selection_rules
+from .why import format_why, merge
 
-CLINICIAN = "clinician"
 
 
 @dataclass
@@ -58,7 +57,7 @@ class Trace:
             groups: dict[tuple, list[dict]] = {}
             for b in bindings:
                 groups.setdefault(tuple(str(b.get(v)) for v in people), []).append(b)
-            out.extend(_format_why(text, _merge(group), names) for group in groups.values())
+            out.extend(format_why(text, merge(group), names) for group in groups.values())
         return out
 
     @property
@@ -154,54 +153,6 @@ class DynamicsEngineBase:
             st.traces[key].note = note
 
 
-_FREQ = ("never", "rarely", "sometimes", "often", "constantly")
-
-
-def _merge(bindings: list[dict]) -> dict:
-    """Merge the bindings of several firings: a variable with several values becomes a list."""
-    merged: dict = {}
-    for b in bindings:
-        for k, v in b.items():
-            merged.setdefault(k, [])
-            if v not in merged[k]:
-                merged[k].append(v)
-    return {k: v[0] if len(v) == 1 else v for k, v in merged.items()}
-
-
-def _words(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _render(value, attr: str | None, names: dict) -> str:
-    if isinstance(value, list):
-        return _words([_render(v, attr, names) for v in value])
-    if attr == "name":
-        return names.get(value, str(value))
-    if attr == "label":
-        from .vocabulary import vocabulary
-        behavior = vocabulary().behaviors.get(value)
-        return behavior.label if behavior else str(value).replace("_", " ")
-    if attr == "freq" and isinstance(value, int) and 0 <= value < len(_FREQ):
-        return _FREQ[value]
-    if isinstance(value, float):
-        return f"{value:g}" if value == int(value) else f"{value:.2f}"
-    return str(value)
-
-
-def _format_why(text: str, bindings: dict, names: dict) -> str:
-    """Fill {var}, {var.name} (partner name), {var.label} (behaviour) and {var.freq} in a why-template."""
-    def fill(match):
-        name, attr = match.group(1), match.group(2)
-        if name not in bindings:
-            return match.group(0)
-        return _render(bindings[name], attr, names)
-    return " ".join(re.sub(r"\{(\w+)(?:\.(name|label|freq))?\}", fill, text).split())
-
-
-_ANY_SIGNATURE = inspect.Signature([inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
-                                    inspect.Parameter("ctx", inspect.Parameter.VAR_KEYWORD)])
-
-
 def _rule_action(rule: Rule):
     asserts = rule.asserts
     fact_slots = [f"f_{i}" for i, p in enumerate(rule.patterns) if not p.negated]
@@ -222,75 +173,13 @@ def _rule_action(rule: Rule):
             fact = ctx.get(binds.get(var, ""))
             if fact is not None:
                 engine.take_back(fact, "withheld" if rule.layer == "gate" else "retracted",
-                                 _format_why(why, bindings, st.names) if why else rule.description)
+                                 format_why(why, bindings, st.names) if why else rule.description)
         for template, slots in asserts:
             values = {k: (bindings.get(v.name) if isinstance(v, Var) else v) for k, v in slots}
             engine.conclude(template, values, cf, rule.id, premises, why, bindings=bindings)
     action.__name__ = rule.id.replace("-", "_")
-    action.__signature__ = _ANY_SIGNATURE  # experta inspects actions often; spare it the work
+    action.__signature__ = ANY_SIGNATURE  # experta inspects actions often; spare it the work
     return action
-
-
-def _selection_rules(kb: KnowledgeBase, compiler: Compiler) -> dict:
-    """Compile the clinician-judgement and strongest-candidate rules for single-valued templates."""
-    ex = import_experta()
-    classes = fact_classes()
-    Clin = classes["clinician"]
-    rules = {}
-    for name, t in kb.templates.items():
-        if not t.single:
-            continue
-        layer = layer_of(kb, name)
-        T = classes[name]
-        keyed = {k: ex.W(f"k_{i}") for i, k in enumerate(t.key)}
-        clin_key = ex.W("k_0") if t.key else ex.L("")
-
-        def reject(*args, _t=t, **ctx):
-            ctx_fact = ctx["c"]
-            args[0].run_state.fired.append((len(args[0].run_state.fired) + 1, f"clinician-reject:{_t.name}", {}))
-            args[0].take_back(ctx_fact, "rejected", f"rejected by the clinician: {ctx['r']}")
-
-        def override(*args, _t=t, **ctx):
-            st = args[0].run_state
-            slots = {k: ctx[f"k_{i}"] for i, k in enumerate(_t.key)}
-            slots[_t.value] = ctx["v"]
-            st.fired.append((len(st.fired) + 1, f"clinician-override:{_t.name}", {}))
-            args[0].conclude(_t.name, slots, 1.0, f"clinician-override:{_t.name}",
-                             [f"clinician override: {ctx['r']}"], f"set by the clinician: {ctx['r']}",
-                             origin=CLINICIAN)
-
-        def weak(*args, _t=t, **ctx):
-            fact = ctx["c"]
-            args[0].take_back(fact, "too weak", f"certainty {fact['cf']:.2f} is below the "
-                              f"{_t.min_cf:.2f} needed to report a {_t.name}")
-
-        def outrank(*args, _t=t, **ctx):
-            a, b = ctx["a"], ctx["b"]
-            args[0].take_back(b, "set aside", f"'{a[_t.value]}' is stronger ({a['cf']:.2f} against "
-                              f"{b['cf']:.2f})")
-
-        for func in (reject, override, weak, outrank):
-            func.__signature__ = _ANY_SIGNATURE
-        rules[f"sel_reject_{name}"] = ex.Rule(
-            ex.AS.c << T(**keyed, **{t.value: ex.W("v")}),
-            Clin(action="reject", conclusion=name, key=clin_key, value=ex.W("v"), reason=ex.W("r")),
-            salience=salience(kb, layer, OFFSET_REJECT))(reject)
-        override_key = {"key": ex.W("k_0")} if t.key else {"key": ex.L("")}
-        rules[f"sel_override_{name}"] = ex.Rule(
-            Clin(action="override", conclusion=name, value=ex.W("v"), reason=ex.W("r"), **override_key),
-            salience=salience(kb, layer, OFFSET_OVERRIDE))(override)
-        if t.min_cf > 0:
-            rules[f"sel_weak_{name}"] = ex.Rule(
-                ex.AS.c << T(cf=ex.P(lambda c, m=t.min_cf: c < m), origin="rules"),
-                salience=salience(kb, layer, OFFSET_WEAK))(weak)
-        beats = Check(["o1", "c1", "v1", "o2", "c2", "v2"],
-                      lambda v: (v["o1"] == CLINICIAN, v["c1"], v["v2"]) > (v["o2"] == CLINICIAN, v["c2"], v["v1"]),
-                      f"stronger {name}")
-        rules[f"sel_outrank_{name}"] = ex.Rule(
-            ex.AS.a << T(**keyed, **{t.value: ex.W("v1"), "cf": ex.W("c1"), "origin": ex.W("o1")}),
-            ex.AS.b << T(**keyed, **{t.value: ex.W("v2"), "cf": ex.W("c2"), "origin": ex.W("o2")}),
-            ex.TEST(beats), salience=salience(kb, layer, OFFSET_SELECT))(outrank)
-    return rules
 
 
 @functools.lru_cache(maxsize=None)
@@ -301,11 +190,11 @@ def engine_class():
     compiler = Compiler(kb, fact_classes())
     attrs = {f"rule_{i:03d}_{r.id.replace('-', '_')}": compiler.compile_rule(r, _rule_action(r))
              for i, r in enumerate(kb.rules)}
-    attrs.update(_selection_rules(kb, compiler))
+    attrs.update(selection_rules(kb))
     for layer in kb.layers:
         def flush(*args, _layer=layer, **ctx):
             args[0].flush(_layer)
-        flush.__signature__ = _ANY_SIGNATURE
+        flush.__signature__ = ANY_SIGNATURE
         attrs[f"flush_{layer.replace('-', '_')}"] = ex.Rule(
             ex.InitialFact(), salience=salience(kb, layer, OFFSET_FLUSH))(flush)
     return type("DynamicsEngine", (DynamicsEngineBase, ex.KnowledgeEngine), attrs)
