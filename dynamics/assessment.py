@@ -29,17 +29,24 @@ def _kept(run: engine.Session, template: str) -> list[engine.Trace]:
 
 
 def _source_text(run: engine.Session, citations) -> str:
-    parts = []
+    """Return the sources as readable text, each source once with all its line ranges."""
+    ranges: dict[str, list[str]] = {}
     for citation in citations:
         parsed = parse_source(citation)
-        entry = run.kb.sources.get(parsed[0]) if parsed else None
-        title = entry.get("title", parsed[0]) if entry else citation
-        if parsed and parsed[1] is not None:
-            lines = f"{parsed[1]}" + (f"-{parsed[2]}" if parsed[2] != parsed[1] else "")
-            parts.append(f"{title} ({parsed[0]}:{lines})")
-        else:
-            parts.append(title)
-    return "; ".join(dict.fromkeys(parts))
+        if parsed is None:
+            ranges.setdefault(citation, [])
+            continue
+        sid, start, end = parsed
+        lines = ranges.setdefault(sid, [])
+        if start is not None:
+            text = f"{start}" + (f"-{end}" if end != start else "")
+            if text not in lines:
+                lines.append(text)
+    parts = []
+    for sid, lines in ranges.items():
+        title = run.kb.sources.get(sid, {}).get("title", sid)
+        parts.append(f"{title} ({sid}:{', '.join(lines)})" if lines else title)
+    return "; ".join(parts)
 
 
 def _one(run: engine.Session, template: str, **where) -> engine.Trace | None:
