@@ -194,21 +194,27 @@ def add_observation(path, partner: str, behavior: str, frequency: str | None = N
            "source": source or "clinician"}
     if note is not None:
         obs["note"] = _text(note, "the note", "--note")
+    entry = {"kind": "observe", "date": _date(date), "by": by, "partner": partner, "behavior": behavior,
+             "frequency": obs["frequency"], "source": obs["source"]}
+    if note is not None:
+        entry["text"] = note
+    return _add_to_session(path, "observations", obs, _observation_shape(obs), entry, session_date, "observation")
+
+
+def _add_to_session(path, key: str, item: dict, shaped: dict, entry: dict, session_date: dt.date | None,
+                    what: str) -> Annotation:
+    """Append an observation or episode to a session's list, recorded as an annotation."""
     found: dict = {}
 
     def extra(doc: Doc, case: Case) -> list[Edit]:
         found["i"] = index = _session_index(case, session_date)
         entry.update(session=case.sessions[index].date)
-        return doc.append(doc.session(index), "observations", obs)
+        return doc.append(doc.session(index), key, item)
 
     def more(shape: dict) -> None:
-        shape["sessions"][found["i"]]["observations"].append(_observation_shape(obs))
+        shape["sessions"][found["i"]][key].append(shaped)
 
-    entry = {"kind": "observe", "date": _date(date), "by": by, "partner": partner, "behavior": behavior,
-             "frequency": obs["frequency"], "source": obs["source"]}
-    if note is not None:
-        entry["text"] = note
-    return _transaction(path, "observation", _annotating(entry, extra, more)).annotations[-1]
+    return _transaction(path, what, _annotating(entry, extra, more)).annotations[-1]
 
 
 def _steps(steps) -> list[dict]:
@@ -230,18 +236,8 @@ def add_episode(path, label: str, steps, session_date: dt.date | None = None, by
     """Add an episode (moves in order, as (partner, behavior) pairs or dicts) to a session."""
     episode = {"label": _text(label, "the episode label", "--label"), "steps": _steps(steps)}
     by = _text(by or default_author(), "the author", "--by")
-    found: dict = {}
-
-    def extra(doc: Doc, case: Case) -> list[Edit]:
-        found["i"] = index = _session_index(case, session_date)
-        entry.update(session=case.sessions[index].date)
-        return doc.append(doc.session(index), "episodes", episode)
-
-    def more(shape: dict) -> None:
-        shape["sessions"][found["i"]]["episodes"].append(_episode_shape(episode))
-
     entry = {"kind": "episode", "date": _date(date), "by": by, "label": episode["label"]}
-    return _transaction(path, "episode", _annotating(entry, extra, more)).annotations[-1]
+    return _add_to_session(path, "episodes", episode, _episode_shape(episode), entry, session_date, "episode")
 
 
 _OBSERVATION_ORDER = ("partner", "behavior", "frequency", "source", "note")
