@@ -162,7 +162,7 @@ def _rule_action(rule: Rule):
         engine = args[0]
         st = engine.run_state
         matched = [ctx[name] for name in fact_slots if name in ctx]
-        strength = min((f.get("cf", 1.0) for f in matched), default=1.0)
+        strength = min((f.get("cf", 1.0) for f in matched), default=1.0) if rule.weigh else 1.0
         bindings = {k: v for k, v in ctx.items() if not k.startswith(("f_", "t_"))}
         base = float(bindings[rule.cf.name]) if isinstance(rule.cf, Var) else rule.cf
         cf = max(-1.0, min(1.0, base)) * strength

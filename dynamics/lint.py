@@ -215,7 +215,8 @@ def _check_reachable(kb: KnowledgeBase, concluded: dict) -> list[Problem]:
 def show(rule: Rule, kb: KnowledgeBase) -> str:
     """Return a rule as a clinician can read it."""
     cf = f"?{rule.cf.name}" if isinstance(rule.cf, Var) else f"{rule.cf:+.2f}"
-    lines = [f"rule {rule.id}   (layer {rule.layer}{', fallback' if rule.fallback else ''}; certainty {cf})",
+    weighed = "" if rule.weigh else ", not scaled by the evidence"
+    lines = [f"rule {rule.id}   (layer {rule.layer}{', fallback' if rule.fallback else ''}; certainty {cf}{weighed})",
              f"  {rule.description}", ""]
     first = True
     for pattern in rule.patterns:

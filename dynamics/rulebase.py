@@ -15,7 +15,8 @@ A rule reads like a CLIPS rule written in YAML:
 
 `?name` is a variable: bound at its first use, joined at later ones. A slot constraint is a literal,
 a variable, or a mapping of comparisons ({">=": often}, {in: [a, b]}); frequency names compare by
-their rank. `not` negates a pattern; `as: ?f` binds the matched fact (for `retract`), and `as: ?v` inside a
+their rank. `weigh: false` keeps the rule's certainty instead of scaling it by the weakest matched fact (used
+where any evidence at all must count in full, as in the safety screen). `not` negates a pattern; `as: ?f` binds the matched fact (for `retract`), and `as: ?v` inside a
 comparison mapping binds the slot's value too ({in: [a, b], as: ?v}). Compilation into
 experta lives in dynamics/compiler.py.
 """
@@ -85,6 +86,7 @@ class Rule:
     fallback: bool = False
     file: str = ""
     line: int = 0
+    weigh: bool = True  # scale the certainty by the weakest premise; False keeps the rule's own
 
     @property
     def variables(self) -> set[str]:
@@ -197,7 +199,7 @@ def parse_rule(raw: dict, layer: str, file: str) -> Rule:
     """Turn one rule mapping from a rules file into a Rule."""
     rid = raw.get("id", "?")
     where = f"rule '{rid}'"
-    allowed = {"id", "description", "when", "then", "cf", "why", "sources", "fallback", "line"}
+    allowed = {"id", "description", "when", "then", "cf", "why", "sources", "fallback", "weigh", "line"}
     for key in raw:
         if key not in allowed:
             raise KnowledgeError(f"{where}: unknown key '{key}'", file=file,
@@ -226,7 +228,7 @@ def parse_rule(raw: dict, layer: str, file: str) -> Rule:
     return Rule(rid, layer, str(raw.get("description", "")).strip(), tuple(patterns), tuple(tests),
                 tuple(asserts), tuple(retracts), _cf(raw.get("cf", 1.0), where, file), str(raw.get("why", "")).strip(),
                 tuple(str(s) for s in raw.get("sources") or ()), bool(raw.get("fallback", False)),
-                file, int(raw.get("line", 0)))
+                file, int(raw.get("line", 0)), bool(raw.get("weigh", True)))
 
 
 def _cf(raw: Any, where: str, file: str) -> Any:
