@@ -156,15 +156,19 @@ def _with(case, *observations):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(index=st.integers(0, len(CASES) - 1), behavior=st.sampled_from(SAFETY), who=st.integers(0, 1),
-       frequency=st.sampled_from(["rarely", "sometimes", "often", "constantly"]))
-def test_a_safety_behaviour_always_sets_the_flag(index, behavior, who, frequency):
-    """Adding any safety behaviour sets the flag, leads with safety-first and withholds conjoint work."""
+       frequency=st.sampled_from(["rarely", "sometimes", "often", "constantly"]),
+       source=st.sampled_from(["clinician", "self", "partner"]))
+def test_a_safety_behaviour_always_sets_the_flag(index, behavior, who, frequency, source):
+    """Any added safety behaviour sets the flag in full, leads with safety-first and withholds conjoint work."""
     case = load_case(CASES[index])
-    data = assess(_with(case, Observation(case.partner_ids[who], behavior, frequency))).as_dict()
+    result = assess(_with(case, Observation(case.partner_ids[who], behavior, frequency, source)))
+    data = result.as_dict()
     catalog = load_knowledge().interventions
+    concerns = [t.cf for t in result.run.traces.values() if t.template == "concern" and t.status == "kept"]
     assert data["safety"]["flag"] is True
     assert data["interventions"][0]["id"] == "safety-first"
     assert [i["id"] for i in data["interventions"] if catalog[i["id"]]["conjoint"]] == []
+    assert set(concerns) == {1.0}
 
 
 TYPICAL = {"anxious": ("pursuit", "protest", "reassurance_seeking", "monitoring"),
