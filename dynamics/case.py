@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import os
@@ -163,3 +164,14 @@ def parse_case(data: bytes | str, filename: str = "<input>") -> Case:
         if paused:
             gc.enable()
 
+
+def contents(value):
+    """Return a loaded value as plain data, without line numbers, columns or the file name."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: contents(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name not in ("line", "column", "path")}
+    if isinstance(value, Mapping):
+        return {k: contents(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [contents(v) for v in value]
+    return value

@@ -11,7 +11,6 @@ and checked, then replaces it atomically and durably.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import errno
 import getpass
@@ -20,7 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import labels
-from .case import Annotation, Case, Episode, Observation, Session, Step, parse_case
+from .case import Annotation, Case, Episode, Observation, Session, Step, contents, parse_case
 from .errors import CaseError, DynamicsError, InputError, one_of, suggest
 from .safewrite import locked, replace, resolve
 from .textedit import BREAK_CHARS, Doc, Edit, apply
@@ -46,29 +45,17 @@ def default_author() -> str:
 
 # --- checking the result -----------------------------------------------------------------------
 
-def _shape(value):
-    """Return a comparable plain form of a loaded value, without line numbers or the file name."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: _shape(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("line", "column", "path")}
-    if isinstance(value, Mapping):
-        return {k: _shape(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_shape(v) for v in value]
-    return value
-
-
 def _annotation_shape(entry: dict) -> dict:
-    return _shape(Annotation(**entry))
+    return contents(Annotation(**entry))
 
 
 def _observation_shape(obs: dict) -> dict:
-    return _shape(Observation(**obs))
+    return contents(Observation(**obs))
 
 
 def _episode_shape(episode: dict) -> dict:
     steps = tuple(Step(s["partner"], s["behavior"]) for s in episode["steps"])
-    return _shape(Episode(episode["label"], steps))
+    return contents(Episode(episode["label"], steps))
 
 
 def _check_last_line(doc: Doc, case: Case, edits: list[Edit], name: str) -> None:
@@ -80,7 +67,7 @@ def _check_last_line(doc: Doc, case: Case, edits: list[Edit], name: str) -> None
     text = doc.text
     if not text or text[-1] in BREAK_CHARS or all(e[0] < len(text) for e in edits):
         return
-    if _shape(parse_case(text + doc.newline, name)) != _shape(case):
+    if contents(parse_case(text + doc.newline, name)) != contents(case):
         raise CaseError("cannot add after the last line without changing the text written there",
                         file=name, line=doc.line_of(len(text)), column=1,
                         hint="end the file with a line break (Enter after the last line), then try again")
@@ -107,7 +94,7 @@ def _transaction(path: str | Path, what: str, build: Build) -> Case:
                 raise CaseError(f"refused, the new {what} would not be valid: {err.message}", file=name,
                                 line=doc.line_of(edits[0][0]), column=1, value=err.value,
                                 hint=err.hint) from None
-            if _shape(new_case) != expect(_shape(case)):
+            if contents(new_case) != expect(contents(case)):
                 raise WriterError(f"{name}: the new {what} did not read back as intended; "
                                   "the file was not changed")
             replace(target, (_BOM if bom else b"") + new_text.encode("utf-8"))
@@ -277,7 +264,7 @@ def add_session(path, date: dt.date, observations=(), episodes=(), measures: dic
         return doc.append(doc.root, "sessions", session)
 
     def more(shape: dict) -> None:
-        shape["sessions"].append(_shape(Session(
+        shape["sessions"].append(contents(Session(
             date, tuple(Observation(**o) for o in rows),
             tuple(Episode(e["label"], tuple(Step(s["partner"], s["behavior"]) for s in e["steps"]))
                   for e in eps),

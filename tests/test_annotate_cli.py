@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import getpass
 import json
@@ -13,20 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from dynamics.case import Annotation, Observation, load_case
+from dynamics.case import contents as plain
 from dynamics.cli import cli
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 RIVERA_LAST = "2026-10-05"
 
 
-def plain(value):
-    """Return a loaded value as plain data, without line numbers or the file name."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("line", "column", "path")}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 @pytest.fixture

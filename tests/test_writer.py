@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 
 from dynamics import writer
 from dynamics.case import Annotation, Episode, Observation, Session, Step, load_case, parse_case
+from dynamics.case import contents as plain
 from dynamics.errors import CaseError, DynamicsError, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,16 +46,6 @@ annotations: []
 """
 
 
-def plain(value):
-    """Return a loaded value as plain data, without line numbers or the file name."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name not in ("line", "column", "path")}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 _EMPTY = re.compile(r"^(\s*(?:-\s+)?[A-Za-z_]+:)[ \t]+(?:\[[ \t]*\]|~|null)(?=[ \t]*(?:#[^\r\n]*)?\r?\n?$)")
