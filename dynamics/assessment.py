@@ -106,7 +106,7 @@ def build(case: Case, run: engine.Session) -> Assessment:
                        if t.template == "intervention" and t.status == "withheld"})
     clinician = [{"conclusion": path, "action": a.kind, "value": a.value, "reason": a.reason, "by": a.by,
                   "date": a.date.isoformat()}
-                 for path, a in _judgements(case, getattr(run, "as_of", None)).items()]
+                 for path, a in engine.latest_judgements(case, run.as_of).items()]
     data = {
         "case_id": case.case_id,
         "as_of": sessions[-1].date.isoformat(),
@@ -124,15 +124,6 @@ def build(case: Case, run: engine.Session) -> Assessment:
         "trends": trends(case, sessions),
     }
     return Assessment(case, data, run)
-
-
-def _judgements(case: Case, as_of: dt.date | None) -> dict:
-    latest = {}
-    for note in case.annotations:
-        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
-                (as_of is None or note.date <= as_of):
-            latest[note.conclusion] = note
-    return latest
 
 
 def _interventions(run: engine.Session, case: Case) -> list[dict]:

@@ -84,6 +84,8 @@ class Session:
         self.producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
         self.traces: dict[tuple, Trace] = {}
         self.fired: list[tuple[int, str, dict]] = []
+        self.sessions: tuple = ()            # the sessions assessed, oldest first
+        self.as_of: dt.date | None = None    # the date asked for with --as-of, if any
 
     def key_of(self, fact) -> tuple:
         """Return the identity key of a live experta fact."""
@@ -205,6 +207,16 @@ def _engine():
     return engine_class()()
 
 
+def latest_judgements(case: Case, as_of: dt.date | None) -> dict:
+    """Return conclusion path -> the clinician's latest confirm, reject or override (up to as_of if given)."""
+    latest = {}
+    for note in case.annotations:
+        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
+                (as_of is None or note.date <= as_of):
+            latest[note.conclusion] = note
+    return latest
+
+
 def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
     """Return the clinician's latest judgement per conclusion (up to as_of, when one is given).
 
@@ -213,13 +225,8 @@ def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
     """
     kb = load_knowledge()
     by_path = {t.conclusion: t for t in kb.templates.values() if t.conclusion}
-    latest = {}
-    for note in case.annotations:
-        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
-                (as_of is None or note.date <= as_of):
-            latest[note.conclusion] = note
     facts = []
-    for path, note in latest.items():
+    for path, note in latest_judgements(case, as_of).items():
         parts = path.split(".")
         if parts[0] == "partners":
             template, key = by_path["partners.{partner}.strategy"], parts[1]
