@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dynamics.assessment import assess  # noqa: E402
-from dynamics.case import load_case, parse_case  # noqa: E402
-from dynamics.vocabulary import vocabulary  # noqa: E402
+from dynamics.inference.assessment import assess  # noqa: E402
+from dynamics.case.model import load_case, parse_case  # noqa: E402
+from dynamics.knowledge.vocabulary import vocabulary  # noqa: E402
 
 TYPICAL = ROOT / "cases" / "rivera-okafor.yaml"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dynamics.case import Annotation, Observation, load_case
-from dynamics.case import contents as plain
+from dynamics.case.model import Annotation, Observation, load_case
+from dynamics.case.model import contents as plain
 from dynamics.cli import cli
 
 CASES = Path(__file__).resolve().parents[1] / "cases"

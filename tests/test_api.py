@@ -14,7 +14,7 @@ def test_public_api_assesses_explains_and_draws():
     case = dynamics.load_case(CASE)
     result = dynamics.assess(case)
     graph = dynamics.build_cycle(case, result)
-    from dynamics import render
+    from dynamics.diagram import render
     svg = render.render(graph, "svg")
     assert (result.as_dict()["pairing"], "rule pattern-pursue-withdraw" in dynamics.explain(result, "cycle.pattern"),
             dynamics.to_dot(graph).startswith("digraph"), b"<svg" in svg) == ("anxious-avoidant", True, True, True)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dynamics.assessment import assess
-from dynamics.batch import COLUMNS, assess_file, collect, summary
-from dynamics.case import load_case
+from dynamics.inference.assessment import assess
+from dynamics.output.batch import COLUMNS, assess_file, collect, summary
+from dynamics.case.model import load_case
 from dynamics.cli import cli
 from dynamics.errors import DynamicsError
 

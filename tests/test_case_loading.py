@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dynamics.case import Observation, Partner, Relationship, load_case, parse_case
+from dynamics.case.model import Observation, Partner, Relationship, load_case, parse_case
 from dynamics.errors import CaseError
 
 CASES = sorted((Path(__file__).parent.parent / "cases").glob("*.yaml"))

@@ -10,13 +10,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dynamics import labels
-from dynamics.case import (_ANNOTATION_KEYS, ANNOTATION_KINDS, Annotation, Case, Episode, Observation,
+from dynamics.knowledge import labels
+from dynamics.case.model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, Annotation, Case, Episode, Observation,
                            Partner, Relationship, Session, Step, load_case, parse_case)
-from dynamics.casefile import dump_case
+from dynamics.case.dump import dump_case
 from dynamics.errors import DynamicsError
-from dynamics.instruments import ECR_R_ITEMS
-from dynamics.vocabulary import vocabulary
+from dynamics.case.instruments import ECR_R_ITEMS
+from dynamics.knowledge.vocabulary import vocabulary
 
 CASES = sorted((Path(__file__).parent.parent / "cases").glob("*.yaml"))
 EXAMPLE = (Path(__file__).parent.parent / "cases" / "rivera-okafor.yaml").read_text(encoding="utf-8")

@@ -13,9 +13,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from dynamics.assessment import assess
-from dynamics.case import load_case, parse_case
-from dynamics.cycle import build_cycle
+from dynamics.inference.assessment import assess
+from dynamics.case.model import load_case, parse_case
+from dynamics.diagram.graph import build_cycle
 from dynamics.errors import InputError
 
 ROOT = Path(__file__).parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from dynamics.cli import cli
-from dynamics.reference import reference
+from dynamics.knowledge.reference import reference
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

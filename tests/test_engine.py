@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dynamics.assessment import assess
-from dynamics.case import Observation, load_case
-from dynamics.engine import run
-from dynamics.instruments import score_ecr_r
-from dynamics.lint import check
-from dynamics.present import as_json
-from dynamics.rulebase import load_knowledge
+from dynamics.inference.assessment import assess
+from dynamics.case.model import Observation, load_case
+from dynamics.inference.engine import run
+from dynamics.case.instruments import score_ecr_r
+from dynamics.knowledge.lint import check
+from dynamics.output.present import as_json
+from dynamics.knowledge.language import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted((ROOT / "cases").glob("*.yaml"))

@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dynamics import intake, knowledge
-from dynamics.assessment import assess
-from dynamics.case import load_case, parse_case
+from dynamics.intake import flow as intake
+from dynamics.knowledge import files as knowledge
+from dynamics.inference.assessment import assess
+from dynamics.case.model import load_case, parse_case
 from dynamics.cli import cli
-from dynamics.vocabulary import vocabulary
+from dynamics.knowledge.vocabulary import vocabulary
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dynamics.assessment import assess
-from dynamics.case import load_case
+from dynamics.inference.assessment import assess
+from dynamics.case.model import load_case
 from dynamics.cli import cli
-from dynamics.cycle import build_cycle
+from dynamics.diagram.graph import build_cycle
 from dynamics.errors import DynamicsError
-from dynamics.render import GraphvizMissing, render, to_dot
+from dynamics.diagram.render import GraphvizMissing, render, to_dot
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "cases"
@@ -205,7 +205,7 @@ def svg_words(svg: str) -> list[str]:
 @pytest.mark.parametrize(("name", "audience"), [("rivera-okafor", "clinician"), ("rivera-okafor-couple", "couple")])
 def test_readme_example_is_current(name: str, audience: str) -> None:
     """docs/*.svg says what the README's command draws today (rerun the command in the README if not)."""
-    from dynamics.assessment import assess
+    from dynamics.inference.assessment import assess
     case = load_case(CASES / "rivera-okafor.yaml")
     fresh = render(build_cycle(case, assess(case), audience), "svg").decode("utf-8")
     stored = (ROOT / "docs" / f"{name}.svg").read_text(encoding="utf-8")

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dynamics.assessment import assess
-from dynamics.case import load_case
-from dynamics.charts import ratio_words, trend_svg
+from dynamics.inference.assessment import assess
+from dynamics.case.model import load_case
+from dynamics.output.charts import ratio_words, trend_svg
 from dynamics.cli import cli
-from dynamics.charts import inline_svg
-from dynamics.report import build_report
+from dynamics.output.charts import inline_svg
+from dynamics.output.report import build_report
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 ALL = sorted(p.stem for p in CASES.glob("*.yaml"))

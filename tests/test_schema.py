@@ -12,12 +12,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from dynamics import labels
-from dynamics.case import _ANNOTATION_KEYS, ANNOTATION_KINDS, Annotation, load_case, parse_case
-from dynamics.casefile import dump_case
+from dynamics.knowledge import labels
+from dynamics.case.model import _ANNOTATION_KEYS, ANNOTATION_KINDS, Annotation, load_case, parse_case
+from dynamics.case.dump import dump_case
 from dynamics.cli import cli
-from dynamics.schema import case_schema
-from dynamics.vocabulary import vocabulary
+from dynamics.case.schema import case_schema
+from dynamics.knowledge.vocabulary import vocabulary
 
 CASES = sorted((Path(__file__).parent.parent / "cases").glob("*.yaml"))
 RIVERA = Path(__file__).parent.parent / "cases" / "rivera-okafor.yaml"

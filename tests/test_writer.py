@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dynamics import writer
-from dynamics.case import Annotation, Episode, Observation, Session, Step, load_case, parse_case
-from dynamics.case import contents as plain
+from dynamics.record import writer
+from dynamics.case.model import Annotation, Episode, Observation, Session, Step, load_case, parse_case
+from dynamics.case.model import contents as plain
 from dynamics.errors import CaseError, DynamicsError, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -443,7 +443,7 @@ def test_twelve_parallel_writers_all_land(tmp_path):
 
 _LOOP = """
 import datetime as dt, sys
-from dynamics import writer
+from dynamics.record import writer
 print("ready", flush=True)
 n = 0
 while True:

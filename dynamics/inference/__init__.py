@@ -1,0 +1,1 @@
+"""Inference: input facts, the rules compiled into experta, the run, the typed assessment and explain."""

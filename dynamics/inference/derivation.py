@@ -1,0 +1,176 @@
+"""Explain how each conclusion was reached: rules fired, facts matched (back to the case file's
+lines), certainties and how they combined, sources; and for a conclusion not reached, what was missing.
+"""
+
+from __future__ import annotations
+
+from .assessment import Assessment
+from .compiler import _compare, _literal
+from .engine import CLINICIAN, Trace
+from ..errors import InputError, one_of, suggest
+from ..knowledge.language import Constraint, Var
+
+PATHS = ("partners.{id}.strategy", "pairing", "cycle.pattern", "cycle.stage", "relationship_stage",
+         "risks", "safety", "interventions")
+_TEMPLATE_OF = {"pairing": "pairing", "cycle.pattern": "pattern", "cycle.stage": "stage",
+                "relationship_stage": "relationship_stage", "risks": "risk", "safety": "concern",
+                "interventions": "intervention"}
+
+
+def conclusion_paths(assessment: Assessment) -> list[str]:
+    """Return every path explain accepts for this case."""
+    ids = assessment.case.partner_ids
+    return [f"partners.{pid}.strategy" for pid in ids] + [p for p in PATHS if "{" not in p]
+
+
+def explain(assessment: Assessment, conclusion: str | None = None) -> str:
+    """Return the derivation of one conclusion (or all of them) as readable text."""
+    paths = conclusion_paths(assessment)
+    if conclusion is not None and conclusion not in paths:
+        raise InputError(f"unknown conclusion '{conclusion}'", file="explain",
+                         hint=suggest(conclusion, paths) or one_of(paths, limit=12))
+    chosen = [conclusion] if conclusion else paths
+    blocks = [_explain_path(assessment, path) for path in chosen]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _explain_path(assessment: Assessment, path: str) -> str:
+    run = assessment.run
+    if path.startswith("partners."):
+        pid = path.split(".")[1]
+        traces = [t for t in run.traces.values() if t.template == "strategy" and t.slots["partner"] == pid]
+        value = assessment.data["partners"][pid]["strategy"]
+        head = f"{path} = {value}  ({run.names[pid]})"
+        extra = [t for t in run.traces.values() if t.template == "lean" and t.slots["partner"] == pid]
+        extra += [t for t in run.traces.values() if t.template == "position" and t.slots["partner"] == pid]
+    else:
+        template = _TEMPLATE_OF[path]
+        traces = [t for t in run.traces.values() if t.template == template]
+        value = _value_at(assessment.data, path)
+        head = f"{path} = {value}"
+        extra = [t for t in run.traces.values() if t.template == "stage_sign"] if path == "cycle.stage" else []
+    lines = [head, "=" * min(len(head), 78)]
+    kept = [t for t in traces if t.status == "kept"]
+    others = [t for t in traces if t.status != "kept"]
+    for trace in kept:
+        lines.extend(_trace_lines(assessment, trace, "concluded"))
+    if not kept or value == "undetermined":
+        lines.append("Not reached: no rule concluded a definite value. What was missing:")
+        partner = path.split(".")[1] if path.startswith("partners.") else None
+        lines.extend(_missing(assessment, _TEMPLATE_OF.get(path, "strategy"), partner))
+    for trace in others:
+        lines.extend(_trace_lines(assessment, trace, trace.status))
+    if extra:
+        lines.append("")
+        lines.append("Evidence it was read from:")
+        for trace in extra:
+            lines.extend(_trace_lines(assessment, trace, "evidence", indent="  "))
+    return "\n".join(lines)
+
+
+def _value_at(data: dict, path: str):
+    node = data
+    for part in path.split("."):
+        node = node[part]
+    if isinstance(node, list):
+        return ", ".join(item["id"] for item in node) or "none"
+    if isinstance(node, dict) and "flag" in node:
+        return "flagged" if node["flag"] else "no concern recorded"
+    return node
+
+
+def _trace_lines(assessment: Assessment, trace: Trace, status: str, indent: str = "") -> list[str]:
+    run = assessment.run
+    lines = [f"{indent}- {trace.label}: certainty {trace.cf:.2f} [{status}]"
+             + (f" - {trace.note}" if trace.note else "")]
+    if trace.origin == CLINICIAN:
+        lines.append(f"{indent}    set by the clinician (override); the rules' reading was replaced")
+    for why in trace.why:
+        lines.append(f"{indent}    why: {why}")
+    for c in trace.contributions:
+        rule_text = c.rule
+        sources = ""
+        if not c.rule.startswith("clinician"):
+            rule = run.kb.rule(c.rule)
+            rule_text = f"{c.rule} ({rule.file}:{rule.line})"
+            sources = ", ".join(rule.sources)
+        lines.append(f"{indent}    step {c.step}: rule {rule_text} gave {c.cf:+.2f}, "
+                     f"combined {c.combined:.2f}" + (f"; sources: {sources}" if sources else ""))
+        for key in c.premises:
+            premise = run.traces.get(key) if isinstance(key, tuple) else None
+            if premise is None:
+                lines.append(f"{indent}      matched {key}")
+                continue
+            lines.append(f"{indent}      matched {premise.label} (certainty {premise.cf:.2f})")
+            for origin in premise.input_origin[:6]:
+                lines.append(f"{indent}        from {origin}")
+            if len(premise.input_origin) > 6:
+                lines.append(f"{indent}        ... and {len(premise.input_origin) - 6} more")
+    return lines
+
+
+def _missing(assessment: Assessment, template: str, partner: str | None = None) -> list[str]:
+    """Say, for each rule that could conclude this template, the first pattern nothing matched."""
+    run = assessment.run
+    fired = {rule_id for _, rule_id, _ in run.fired}
+    lines = []
+    for rule in run.kb.rules:
+        if rule.id in fired or rule.fallback or not any(name == template for name, _ in rule.asserts):
+            continue
+        if not isinstance(rule.cf, Var) and rule.cf <= 0:
+            continue  # contrary evidence cannot decide a value
+        for pattern in rule.patterns:
+            if pattern.negated:
+                continue
+            candidates = [t for t in run.traces.values() if t.template == pattern.template and t.status == "kept"
+                          and (partner is None or t.slots.get("partner", partner) == partner)]
+            if not any(_fits(t, pattern) for t in candidates):
+                near_misses = [t for t in candidates if _fits(t, pattern, ignore=("cf",))]
+                closest = max(near_misses, key=lambda t: t.cf, default=None)
+                near = f" (closest: {closest.label}, certainty {closest.cf:.2f})" if closest else ""
+                lines.append(f"  - {rule.id}: nothing matched {_pattern_text(pattern)}{near}")
+                break
+        else:
+            lines.append(f"  - {rule.id}: its patterns matched separately but not together "
+                         "(a join, test or negation failed)")
+    return lines or ["  - no rule concludes it"]
+
+
+def _fits(trace: Trace, pattern, ignore: tuple[str, ...] = ()) -> bool:
+    for slot, spec in pattern.slots:
+        if slot in ignore:
+            continue
+        value = trace.cf if slot == "cf" else trace.slots.get(slot)
+        if isinstance(spec, Var):
+            continue
+        if isinstance(spec, tuple) and spec and all(isinstance(c, Constraint) for c in spec):
+            for c in spec:
+                if c.op == "as" or isinstance(c.value, Var):
+                    continue
+                operand = tuple(_literal(slot, x) for x in c.value) if isinstance(c.value, tuple) \
+                    else _literal(slot, c.value)
+                try:
+                    if not _compare(c.op, value, operand):
+                        return False
+                except TypeError:
+                    return False
+            continue
+        if value != _literal(slot, spec):
+            return False
+    return True
+
+
+def _pattern_text(pattern) -> str:
+    parts = []
+    for slot, spec in pattern.slots:
+        if isinstance(spec, tuple) and spec and all(isinstance(c, Constraint) for c in spec):
+            parts.extend(f"{slot} {c.op} {_show(c.value)}" for c in spec if c.op != "as")
+        else:
+            parts.append(f"{slot}={_show(spec)}")
+    return f"{pattern.template}({', '.join(parts)})"
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)

@@ -1,0 +1,275 @@
+"""Run the knowledge base over a case with experta and collect an explained Assessment.
+
+Certainty: every fact carries a certainty factor (cf) in -1..1. A rule's conclusion gets the rule's cf
+times the weakest cf among the facts it matched (MYCIN's rule of the weakest premise). When several rule
+firings conclude the same fact, their certainties combine the MYCIN way: two positives a, b give
+a + b - ab, two negatives a + b + ab, mixed signs (a + b) / (1 - min(|a|, |b|)). So independent
+evidence raises confidence, and contrary evidence (a rule with a negative cf) lowers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+
+from .._compat import import_experta
+from ..case.model import Case
+from .compiler import ANY_SIGNATURE, OFFSET_FLUSH, Compiler, fact_classes, layer_of, salience
+from ..errors import InputError
+from .facts import InputFact, combine, sessions_up_to, summarise
+from ..knowledge.language import KnowledgeBase, Rule, Template, Var, load_knowledge
+from .selection import CLINICIAN, selection_rules
+from .why import format_why, merge
+
+
+
+@dataclass
+class Contribution:
+    """One rule firing's support for a conclusion."""
+    rule: str
+    cf: float
+    combined: float
+    premises: list
+    step: int
+
+
+@dataclass
+class Trace:
+    """How one fact came to be, and what became of it."""
+    template: str
+    slots: dict
+    cf: float = 0.0
+    status: str = "kept"
+    note: str = ""
+    origin: str = "rules"
+    contributions: list[Contribution] = field(default_factory=list)
+    input_origin: list[str] = field(default_factory=list)
+    reasons: dict = field(default_factory=dict)  # rule id -> (why-template, [bindings], names)
+
+    @property
+    def why(self) -> list[str]:
+        """Return one sentence per rule that supports this fact, merging repeated firings."""
+        out = []
+        for text, bindings, names in self.reasons.values():
+            people = re.findall(r"\{(\w+)\.name\}", text)
+            groups: dict[tuple, list[dict]] = {}
+            for b in bindings:
+                groups.setdefault(tuple(str(b.get(v)) for v in people), []).append(b)
+            out.extend(format_why(text, merge(group), names) for group in groups.values())
+        return out
+
+    @property
+    def label(self) -> str:
+        """Return a short readable name such as strategy(partner=A, label=anxious)."""
+        inner = ", ".join(f"{k}={v}" for k, v in self.slots.items())
+        return f"{self.template}({inner})"
+
+
+def _key(template: Template, slots: dict) -> tuple:
+    return (template.name,) + tuple(slots.get(s) for s in template.slots)
+
+
+class Session:
+    """The state of one inference run: live facts, traces and the order of firing."""
+
+    def __init__(self, kb: KnowledgeBase, case: Case):
+        self.kb = kb
+        self.case = case
+        self.names = {p.id: p.name for p in case.partners}
+        self.live: dict[tuple, object] = {}
+        self.pending: dict[tuple, tuple] = {}
+        self.flushed: set[str] = set()
+        self.producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
+        self.traces: dict[tuple, Trace] = {}
+        self.fired: list[tuple[int, str, dict]] = []
+        self.sessions: tuple = ()            # the sessions assessed, oldest first
+        self.as_of: dt.date | None = None    # the date asked for with --as-of, if any
+
+    def key_of(self, fact) -> tuple:
+        """Return the identity key of a live experta fact."""
+        return _key(self.kb.templates[fact.__class__.__name__[2:]], dict(fact))
+
+
+class DynamicsEngineBase:
+    """Methods mixed into the generated experta engine class."""
+
+    run_state: Session
+
+    def conclude(self, template: str, slots: dict, cf: float, rule: str, premises: list,
+                 why: str = "", origin: str = "rules", bindings: dict | None = None):
+        """Assert a conclusion, combining its certainty with any earlier support for it."""
+        st = self.run_state
+        t = st.kb.templates[template]
+        key = _key(t, slots)
+        cf = round(max(-1.0, min(1.0, cf)), 4)
+        trace = st.traces.get(key)
+        if trace is None or (key not in st.live and key not in st.pending):
+            trace = st.traces[key] = Trace(template, {s: slots.get(s) for s in t.slots})
+            trace.cf, combined = cf, cf
+        else:
+            combined = round(combine(trace.cf, cf), 4) if origin != CLINICIAN else 1.0
+            trace.cf = combined
+        if origin == CLINICIAN:
+            trace.origin, trace.cf, combined = CLINICIAN, 1.0, 1.0
+        trace.contributions.append(Contribution(rule, cf, combined, premises, len(st.fired)))
+        if why:
+            entry = trace.reasons.setdefault(rule, (why, [], st.names))
+            entry[1].append(dict(bindings or {}))
+        cls = fact_classes()[template]
+        values = {s: slots[s] for s in t.slots if slots.get(s) is not None}
+        if st.producer.get(template) not in st.flushed and origin != CLINICIAN:
+            # The layer's own rules are still firing: hold the combined fact back until they are done,
+            # so the network sees each conclusion once instead of once per supporting rule.
+            st.pending[key] = (cls, values, combined, trace.origin)
+            return
+        existing = st.live.get(key)
+        if existing is not None:
+            st.live[key] = self.modify(existing, cf=combined, origin=trace.origin)
+        else:
+            st.live[key] = self.declare(cls(**values, cf=combined, origin=trace.origin))
+
+    def flush(self, layer: str) -> None:
+        """Declare, all at once, the conclusions a layer's rules have accumulated."""
+        st = self.run_state
+        st.flushed.add(layer)
+        held = [(key, st.pending.pop(key)) for key in list(st.pending)
+                if st.producer.get(key[0]) == layer]
+        if not held:
+            return
+        facts = [cls(**values, cf=cf, origin=origin) for _, (cls, values, cf, origin) in held]
+        self.declare(*facts)
+        for (key, _), fact in zip(held, facts):
+            st.live[key] = fact
+
+    def take_back(self, fact, status: str, note: str) -> None:
+        """Retract a fact and record why."""
+        st = self.run_state
+        template = fact.__class__.__name__[2:]
+        key = _key(st.kb.templates[template], dict(fact))
+        self.retract(fact)
+        st.live.pop(key, None)
+        if key in st.traces:
+            st.traces[key].status = status
+            st.traces[key].note = note
+
+
+def _rule_action(rule: Rule):
+    asserts = rule.asserts
+    fact_slots = [f"f_{i}" for i, p in enumerate(rule.patterns) if not p.negated]
+    binds = {p.bind: f"f_{i}" for i, p in enumerate(rule.patterns) if p.bind and not p.negated}
+
+    def action(*args, **ctx):
+        engine = args[0]
+        st = engine.run_state
+        matched = [ctx[name] for name in fact_slots if name in ctx]
+        strength = min((f.get("cf", 1.0) for f in matched), default=1.0) if rule.weigh else 1.0
+        bindings = {k: v for k, v in ctx.items() if not k.startswith(("f_", "t_"))}
+        base = float(bindings[rule.cf.name]) if isinstance(rule.cf, Var) else rule.cf
+        cf = max(-1.0, min(1.0, base)) * strength
+        st.fired.append((len(st.fired) + 1, rule.id, bindings))
+        premises = [st.key_of(f) for f in matched]
+        why = rule.why
+        for var in rule.retracts:
+            fact = ctx.get(binds.get(var, ""))
+            if fact is not None:
+                engine.take_back(fact, "withheld" if rule.layer == "gate" else "retracted",
+                                 format_why(why, bindings, st.names) if why else rule.description)
+        for template, slots in asserts:
+            values = {k: (bindings.get(v.name) if isinstance(v, Var) else v) for k, v in slots}
+            engine.conclude(template, values, cf, rule.id, premises, why, bindings=bindings)
+    action.__name__ = rule.id.replace("-", "_")
+    action.__signature__ = ANY_SIGNATURE  # experta inspects actions often; spare it the work
+    return action
+
+
+@functools.lru_cache(maxsize=None)
+def engine_class():
+    """Return the experta engine class compiled from the knowledge base (built once per process)."""
+    ex = import_experta()
+    kb = load_knowledge()
+    compiler = Compiler(kb, fact_classes())
+    attrs = {f"rule_{i:03d}_{r.id.replace('-', '_')}": compiler.compile_rule(r, _rule_action(r))
+             for i, r in enumerate(kb.rules)}
+    attrs.update(selection_rules(kb))
+    for layer in kb.layers:
+        def flush(*args, _layer=layer, **ctx):
+            args[0].flush(_layer)
+        flush.__signature__ = ANY_SIGNATURE
+        attrs[f"flush_{layer.replace('-', '_')}"] = ex.Rule(
+            ex.InitialFact(), salience=salience(kb, layer, OFFSET_FLUSH))(flush)
+    return type("DynamicsEngine", (DynamicsEngineBase, ex.KnowledgeEngine), attrs)
+
+
+@functools.lru_cache(maxsize=1)
+def _engine():
+    return engine_class()()
+
+
+def latest_judgements(case: Case, as_of: dt.date | None) -> dict:
+    """Return conclusion path -> the clinician's latest confirm, reject or override (up to as_of if given)."""
+    latest = {}
+    for note in case.annotations:
+        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
+                (as_of is None or note.date <= as_of):
+            latest[note.conclusion] = note
+    return latest
+
+
+def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
+    """Return the clinician's latest judgement per conclusion (up to as_of, when one is given).
+
+    A judgement is the clinician's current view, so without --as-of every judgement counts, even one
+    made after the latest session; with --as-of, only those made on or before that date.
+    """
+    kb = load_knowledge()
+    by_path = {t.conclusion: t for t in kb.templates.values() if t.conclusion}
+    facts = []
+    for path, note in latest_judgements(case, as_of).items():
+        parts = path.split(".")
+        if parts[0] == "partners":
+            template, key = by_path["partners.{partner}.strategy"], parts[1]
+        else:
+            template, key = by_path[path], ""
+        if note.value is None:
+            continue
+        facts.append(InputFact("clinician", {
+            "action": note.kind, "conclusion": template.name, "key": key, "value": note.value,
+            "reason": note.reason or "", "by": note.by, "date": note.date.isoformat()},
+            origin=[f"line {note.line}: {note.kind} {path} = {note.value} by {note.by} on {note.date}"]))
+    return facts
+
+
+def run(case: Case, as_of: dt.date | None = None) -> Session:
+    """Run the engine on a case and return the finished Session with its traces."""
+    sessions = sessions_up_to(case, as_of)
+    if not sessions:
+        raise InputError(f"no session on or before {as_of}", file=case.path,
+                         hint=f"use a date on or after the first session ({case.sessions[0].date})")
+    kb = load_knowledge()
+    engine = _engine()
+    engine.reset()
+    state = Session(kb, case)
+    engine.run_state = state
+    inputs = summarise(case, sessions) + clinician_facts(case, as_of)
+    for entry_id, entry in sorted(kb.interventions.items()):
+        inputs.append(InputFact("catalog", {"intervention": entry_id, "conjoint": bool(entry["conjoint"]),
+                                            "priority": int(entry["priority"])}))
+    classes = fact_classes()
+    declared = []
+    for item in inputs:
+        t = kb.templates[item.template]
+        key = _key(t, item.slots)
+        state.traces[key] = Trace(item.template, dict(item.slots), item.cf, origin="case",
+                                  input_origin=item.origin)
+        values = {k: v for k, v in item.slots.items() if v is not None}
+        declared.append((key, classes[item.template](**values, cf=item.cf, origin="case")))
+    # One declare for all input facts: experta recomputes the agenda once, not once per fact.
+    engine.declare(*(fact for _, fact in declared))
+    for key, fact in declared:
+        state.live[key] = fact
+    engine.run()
+    state.sessions = sessions
+    state.as_of = as_of
+    return state

@@ -1,0 +1,1 @@
+"""The knowledge base in rules/: its files, the behaviour vocabulary, the rule language, lint and reference."""

@@ -1,0 +1,74 @@
+"""Find and read the knowledge base in rules/, from a checkout or an installed wheel."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import KnowledgeError
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_Base):  # type: ignore[misc, valid-type]
+    """A safe loader that refuses duplicate keys, which YAML would otherwise drop silently."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def rules_dir() -> Path:
+    """Return the directory holding the knowledge base.
+
+    DYNAMICS_RULES overrides; an installed wheel carries dynamics/rules; a checkout (or an editable
+    install) uses the rules/ folder beside the package.
+    """
+    override = os.environ.get("DYNAMICS_RULES")
+    if override:
+        return Path(override)
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "rules", package.parent / "rules"):
+        if (candidate / "vocabulary.yaml").is_file():
+            return candidate
+    raise KnowledgeError("the knowledge base (rules/vocabulary.yaml) was not found",
+                         file=str(package.parent / "rules"),
+                         hint="reinstall dynamics or set DYNAMICS_RULES to the rules folder")
+
+
+@functools.lru_cache(maxsize=None)
+def read(name: str, strict: bool = False) -> Any:
+    """Return the parsed YAML of one knowledge-base file, e.g. 'vocabulary.yaml'.
+
+    strict also refuses duplicate keys (which YAML would silently collapse); 'dynamics rules check'
+    reads every file that way, so the faster plain reading is safe for everyday commands.
+    """
+    path = rules_dir() / name
+    try:
+        with open(path, "rb") as handle:
+            return yaml.load(handle, Loader=StrictLoader if strict else _Base)
+    except FileNotFoundError:
+        raise KnowledgeError("knowledge-base file is missing", file=str(path),
+                             hint="reinstall dynamics or restore it from the repository") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise KnowledgeError(f"knowledge-base file is not valid YAML ({getattr(exc, 'problem', exc)})",
+                             file=str(path), line=mark.line + 1 if mark else None,
+                             column=mark.column + 1 if mark else None,
+                             hint="fix the YAML syntax at that place") from None
+
+
+def read_dir(name: str) -> list[tuple[str, Any]]:
+    """Return (file name, parsed YAML) for every *.yaml file in a knowledge-base subfolder, sorted."""
+    folder = rules_dir() / name
+    return [(f"{name}/{p.name}", read(f"{name}/{p.name}")) for p in sorted(folder.glob("*.yaml"))]

@@ -1,0 +1,111 @@
+"""The behaviour vocabulary, read once from rules/vocabulary.yaml: ids, groups, frequencies, sources."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from . import files as knowledge
+from ..errors import KnowledgeError
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """A point on the frequency scale, with its ratio weight (never 0 ... constantly 4)."""
+    id: str
+    weight: int
+    words: str
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reported an observation, and how much that report weighs."""
+    id: str
+    weight: float
+    words: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A family of behaviours (pursue, withdraw, attack, connect, drift, trust, safety)."""
+    id: str
+    title: str
+    move: str
+    definition: str
+    counts_in_ratio: str  # positive | negative | none
+
+
+@dataclass(frozen=True)
+class Behavior:
+    """One observable behaviour, with its group, definition, signs, intake question and sources."""
+    id: str
+    group: str
+    label: str
+    definition: str
+    signs: tuple[str, ...]
+    question: str
+    couple_words: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything the case format and the rules may name."""
+    frequencies: tuple[Frequency, ...]
+    reporters: tuple[Reporter, ...]
+    groups: dict[str, Group]
+    behaviors: dict[str, Behavior]
+
+    @functools.cached_property
+    def frequency_ids(self) -> tuple[str, ...]:
+        """Return the frequency ids, lowest first."""
+        return tuple(f.id for f in self.frequencies)
+
+    def rank(self, frequency: str) -> int:
+        """Return the weight of a frequency id (never 0 ... constantly 4)."""
+        return self._ranks[frequency]
+
+    @functools.cached_property
+    def _ranks(self) -> dict[str, int]:
+        return {f.id: f.weight for f in self.frequencies}
+
+    @functools.cached_property
+    def reporter_weight(self) -> dict[str, float]:
+        """Return reporter id -> weight."""
+        return {r.id: r.weight for r in self.reporters}
+
+    def in_group(self, group: str) -> tuple[str, ...]:
+        """Return the behaviour ids of one group, in vocabulary order."""
+        return tuple(b.id for b in self.behaviors.values() if b.group == group)
+
+
+def _require(entry: dict, key: str, where: str):
+    if key not in entry:
+        raise KnowledgeError(f"{where} has no '{key}'", file="rules/vocabulary.yaml",
+                             hint=f"add '{key}' to it")
+    return entry[key]
+
+
+@functools.lru_cache(maxsize=None)
+def vocabulary() -> Vocabulary:
+    """Return the vocabulary, loaded from the knowledge base once per process."""
+    data = knowledge.read("vocabulary.yaml")
+    freqs = tuple(Frequency(f["id"], int(f["weight"]), f.get("words", f["id"]))
+                  for f in _require(data, "frequencies", "the vocabulary"))
+    reporters = tuple(Reporter(r["id"], float(r["weight"]), r.get("words", r["id"]))
+                      for r in _require(data, "sources", "the vocabulary"))
+    groups = {gid: Group(gid, g.get("title", gid), g.get("move", ""), g.get("definition", ""),
+                         g.get("counts_in_ratio", "none"))
+              for gid, g in _require(data, "groups", "the vocabulary").items()}
+    behaviors = {}
+    for bid, b in _require(data, "behaviors", "the vocabulary").items():
+        where = f"behaviour '{bid}'"
+        group = _require(b, "group", where)
+        if group not in groups:
+            raise KnowledgeError(f"{where} names unknown group '{group}'",
+                                 file="rules/vocabulary.yaml", hint="use a group from 'groups'")
+        behaviors[bid] = Behavior(bid, group, b.get("label", bid.replace("_", " ")),
+                                  _require(b, "definition", where), tuple(b.get("signs", ())),
+                                  b.get("question", ""), b.get("couple_words", b.get("label", bid)),
+                                  tuple(_require(b, "sources", where)))
+    return Vocabulary(freqs, reporters, groups, behaviors)

@@ -1,0 +1,396 @@
+"""Session reports: one assessment laid out for a clinician (or, as a handout, for the couple).
+
+`build_report` gathers everything a report shows into plain data; `html` and `markdown` render it with
+the Jinja2 templates in dynamics/output/templates. Nothing here writes files: the CLI does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from dataclasses import dataclass
+
+from ..knowledge import files as knowledge
+from ..inference.assessment import Assessment
+from ..case.model import Case
+from .charts import inline_svg, standalone_svg, trend_svg
+from ..knowledge.vocabulary import vocabulary
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("clinician", "couple")
+MOVES_SHOWN = 6
+
+CHART_GROUPS = ("connect", "pursue", "withdraw", "attack", "drift")
+
+
+@functools.lru_cache(maxsize=None)
+def words() -> dict:
+    """Return the report's own wording (dynamics/output/templates/words.yaml), read once."""
+    import importlib.resources
+
+    import yaml
+    return yaml.safe_load((importlib.resources.files("dynamics.output") / "templates" / "words.yaml").read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one report shows, ready for a template."""
+    audience: str
+    context: dict
+
+    def html(self) -> str:
+        """Return the report as one self-contained HTML document."""
+        return _template("html", f"report-{self.audience}.html.j2").render(**self.context)
+
+    def markdown(self, diagram_file: str, trend_file: str) -> str:
+        """Return the report as Markdown that links the two SVG files written beside it."""
+        return _template("md", f"report-{self.audience}.md.j2").render(
+            **self.context, diagram_file=diagram_file, trend_file=trend_file)
+
+    @property
+    def diagram_svg(self) -> str | None:
+        """Return the cycle diagram as a standalone SVG document, or None when it could not be drawn."""
+        return self.context["diagram"]["standalone"]
+
+    @property
+    def trend_svg(self) -> str | None:
+        """Return the trend chart as a standalone SVG document, or None when the report leaves it out."""
+        if self.audience == "couple" and self.context["safety"]["flag"]:
+            return None
+        return standalone_svg(str(self.context["trend_svg"]))
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+def _md_escape(value: object) -> str:
+    """Escape text for Markdown: one line, no raw HTML, no accidental emphasis, links or table cells."""
+    import markupsafe
+    if isinstance(value, markupsafe.Markup):
+        return str(value)
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
+
+
+def _long_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(str(iso))
+    return f"{day.day} {day:%B %Y}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{round(value * 100):d}%"
+
+
+def _link(name: str):
+    """Return a relative file name quoted for use as a link target."""
+    import urllib.parse
+
+    import markupsafe
+    return markupsafe.Markup(urllib.parse.quote(str(name)))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(kind: str):
+    import jinja2
+    common = {"loader": jinja2.PackageLoader("dynamics.output", "templates"), "trim_blocks": True,
+              "lstrip_blocks": True, "keep_trailing_newline": True, "undefined": jinja2.StrictUndefined}
+    if kind == "html":
+        env = jinja2.Environment(autoescape=True, **common)
+    else:
+        # Markdown has its own dangerous characters, so its "autoescape" is a finalize hook that escapes
+        # every printed value for Markdown; values marked safe (Markup) pass through unchanged.
+        env = jinja2.Environment(autoescape=False, finalize=_md_escape, **common)
+    env.filters.update(longdate=_long_date, percent=_percent, link=_link)
+    return env
+
+
+def _template(kind: str, name: str):
+    return _environment(kind).get_template(name)
+
+
+# --- the cycle diagram ---------------------------------------------------------------------------
+
+def _diagram(case: Case, assessment: Assessment, audience: str) -> dict:
+    """Draw the cycle diagram, or say why it could not be drawn."""
+    try:
+        from ..diagram.graph import build_cycle
+        from ..diagram.render import render
+    except ImportError:
+        return {"svg": None, "standalone": None, "note": "The cycle diagram is not available in this version."}
+    try:
+        graph = build_cycle(case, assessment, audience=audience)
+        document = render(graph, "svg").decode("utf-8")
+    except Exception as exc:  # Graphviz missing or failing must not cost the clinician the whole report
+        log.warning("could not draw the cycle diagram: %s", exc)
+        return {"svg": None, "standalone": None,
+                "note": f"The cycle diagram could not be drawn ({type(exc).__name__}); "
+                        "run 'dynamics render' for details."}
+    return {"svg": inline_svg(document), "standalone": document, "note": None,
+            "roles": dict(graph.graph.get("roles", ()))}
+
+
+# --- gathering -----------------------------------------------------------------------------------
+
+def _strategy_words(strategy: str) -> str:
+    return "not yet clear" if strategy == "undetermined" else f"{strategy}-ish"
+
+
+def _evidence(assessment: Assessment, pid: str) -> list[str]:
+    """Return the rules' reasons for a partner's strategy, strongest support first."""
+    lines: list[str] = []
+    for trace in assessment.run.traces.values():
+        if trace.template == "strategy" and trace.status == "kept" and trace.slots.get("partner") == pid:
+            lines.extend(w for w in trace.why if w not in lines)
+    return lines
+
+
+def _moves(case: Case, session, pid: str, couple: bool) -> list[dict]:
+    """Return a partner's most frequent observed moves in one session."""
+    vocab = vocabulary()
+    order = list(vocab.groups)
+    seen: dict[str, dict] = {}
+    for obs in session.observations:
+        if obs.partner != pid or obs.frequency == "never":
+            continue
+        behavior = vocab.behaviors[obs.behavior]
+        rank = vocab.rank(obs.frequency)
+        if obs.behavior in seen and seen[obs.behavior]["rank"] >= rank:
+            continue
+        seen[obs.behavior] = {"id": obs.behavior, "rank": rank, "group": behavior.group,
+                              "label": behavior.couple_words if couple else behavior.label,
+                              "frequency": obs.frequency, "source": obs.source, "note": obs.note}
+    ranked = sorted(seen.values(), key=lambda m: (-m["rank"], order.index(m["group"]), m["id"]))
+    return ranked[:MOVES_SHOWN]
+
+
+def _position_key(strategy: str, move: str | None, pattern: str, role: str | None = None) -> str:
+    """Return the cycle.yaml position that describes a partner: the diagram's role when it has one."""
+    if strategy == "fearful":
+        return "fearful"
+    if role:
+        return role
+    if move == "connect":
+        return {"pursue-soothe": "secure-soother", "quiet-asymmetry": "secure-giver"}.get(pattern, "connected")
+    if move == "withdraw" and pattern == "quiet-asymmetry":
+        return "quiet-avoider"
+    return {"pursue": "pursuer", "withdraw": "withdrawer", "attack": "attacker"}.get(move or "", "")
+
+
+def merge_sources(text: str) -> str:
+    """Return a '; '-joined source list with each work named once: 'Title (S1:2; S1:9)'."""
+    cited: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split("; "))):
+        found = re.fullmatch(r"(.*?) \(([^()]*)\)", part)
+        title, where = (found.group(1), found.group(2)) if found else (part, None)
+        places = cited.setdefault(title, [])
+        if where and where not in places:
+            places.append(where)
+    return "; ".join(f"{t} ({', '.join(w)})" if w else t for t, w in cited.items())
+
+
+def sentences_once(texts: list[str]) -> list[str]:
+    """Return the distinct sentences of several reasons; advice they share is said once, at the end."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            sentence = sentence.strip().rstrip(".")
+            if sentence:
+                counts[sentence] = counts.get(sentence, 0) + 1
+    return [s for s, n in counts.items() if n == 1] + [s for s, n in counts.items() if n > 1]
+
+
+def _full_stop(sentence: str) -> str:
+    return sentence if sentence[-1:] in ".!?" else sentence + "."
+
+
+def _concerns(case: Case, sessions, names: dict[str, str]) -> list[str]:
+    """Return each safety behaviour recorded up to the assessment date, with who showed it and who told."""
+    vocab = vocabulary()
+    told = {r.id: r.words for r in vocab.reporters}
+    found: dict[tuple[str, str], str] = {}
+    for session in sessions:
+        for obs in session.observations:
+            if vocab.behaviors[obs.behavior].group == "safety" and obs.frequency != "never":
+                found[(obs.partner, obs.behavior)] = f"{told[obs.source]}, {obs.frequency}, " \
+                                                     f"{_long_date(session.date.isoformat())}"
+        for episode in session.episodes:
+            for step in episode.steps:
+                if vocab.behaviors[step.behavior].group == "safety":
+                    found.setdefault((step.partner, step.behavior),
+                                     f"in the episode '{episode.label}', "
+                                     f"{_long_date(session.date.isoformat())}")
+    return [f"{names[pid]}: {vocab.behaviors[bid].label} ({how})"
+            for (pid, bid), how in sorted(found.items(), key=lambda kv: (case.partner_ids.index(kv[0][0]),
+                                                                        kv[0][1]))]
+
+
+def _interventions(data: dict, catalog: dict, names: dict[str, str]) -> list[dict]:
+    items = []
+    for item in data["interventions"]:
+        info = catalog.get(item["id"], {})
+        items.append({**item, "for_names": [names[p] for p in item["for"]],
+                      "why": " ".join(_full_stop(x) for x in sentences_once([item["why"]])),
+                      "source": merge_sources(item["source"]),
+                      "couple_title": info.get("couple_title", item["title"]),
+                      "this_week": " ".join(str(info.get("this_week", "")).split()),
+                      "couple_text": " ".join(str(info.get("couple_text", "")).split()),
+                      "couple_week": "" if item["id"] in words()["clinician_steps"]
+                      else " ".join(str(info.get("this_week", "")).split())})
+    return items
+
+
+def _groups_of(items: list[dict], ids: tuple[str, str], names: dict[str, str],
+               limits: tuple[int, int] | None = None) -> list[dict]:
+    """Split interventions into work for both partners and for each one, highest priority first.
+
+    With limits (together, each), a group keeps that many items and lists the rest under `later`.
+    """
+    both = [i for i in items if set(i["for"]) >= set(ids)]
+    groups = [{"key": "both", "title": f"{names[ids[0]]} and {names[ids[1]]} together", "items": both}]
+    for pid in ids:
+        groups.append({"key": pid, "title": names[pid],
+                       "items": [i for i in items if i["for"] == [pid]]})
+    for group in groups:
+        keep = len(group["items"]) if limits is None else limits[0 if group["key"] == "both" else 1]
+        group["items"], group["later"] = group["items"][:keep], group["items"][keep:]
+    return [g for g in groups if g["items"]]
+
+
+def conclusion_words(path: str, names: dict[str, str]) -> str:
+    """Return a conclusion path in words: 'partners.A.strategy' -> "Maya's strategy"."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "partners":
+        return f"{names.get(parts[1], parts[1])}'s {parts[2]}"
+    return {"cycle.pattern": "cycle pattern", "cycle.stage": "cycle stage",
+            "relationship_stage": "relationship stage"}.get(path, path.replace("_", " "))
+
+
+def _annotations(case: Case, as_of: str) -> list[dict]:
+    """Return the annotations written before the session after the report's date (all, for the latest)."""
+    later = [s.date.isoformat() for s in case.sessions if s.date.isoformat() > as_of]
+    names = {p.id: p.name for p in case.partners}
+    rows = []
+    for note in case.annotations:
+        if later and note.date.isoformat() >= later[0]:
+            continue
+        if note.kind in ("confirm", "reject", "override"):
+            what = f"{note.kind} {conclusion_words(note.conclusion, names)}" + (
+                f": {note.value}" if note.value else "")
+            text = note.reason or ""
+        elif note.kind == "observe":
+            partner = names.get(note.partner, note.partner or "")
+            what = f"observed {partner}: {vocabulary().behaviors[note.behavior].label}" + (
+                f" ({note.frequency})" if note.frequency else "")
+            text = note.text or ""
+        elif note.kind == "episode":
+            what, text = "episode", note.label or ""
+        elif note.kind == "session":
+            what, text = "new session", note.session.isoformat() if note.session else ""
+        else:
+            what, text = "note", note.text or ""
+        rows.append({"date": note.date.isoformat(), "by": note.by, "kind": note.kind, "what": what,
+                     "text": " ".join(text.split())})
+    return rows
+
+
+def _changes(data: dict, names: dict[str, str], words: dict[str, str]) -> list[str]:
+    lines = []
+    for pid, groups in data["trends"]["changes"].items():
+        parts = [f"{words.get(g, g)} {direction}" for g, direction in groups.items()]
+        if parts:
+            lines.append(f"{names[pid]}: " + ", ".join(parts))
+    return lines
+
+
+def _partners(case: Case, assessment: Assessment, pattern_id: str, roles: dict, couple: bool) -> list[dict]:
+    """Return what the report shows of each partner, in file order."""
+    data = assessment.as_dict()
+    positions = knowledge.read("cycle.yaml")["positions"]
+    partners = []
+    for pid in case.partner_ids:
+        p = data["partners"][pid]
+        position = positions.get(_position_key(p["strategy"], p.get("position"), pattern_id, roles.get(pid)), {})
+        partners.append({**p, "id": pid, "strategy_words": _strategy_words(p["strategy"]),
+                         "set_by": p.get("set_by"), "ecr_r": p["measures"].get("ecr_r"),
+                         "position_title": position.get("title"),
+                         "position_couple": position.get("couple_title"),
+                         "evidence": _evidence(assessment, pid),
+                         "moves": _moves(case, assessment.run.sessions[-1], pid, couple)})
+    return partners
+
+
+def _cycle(data: dict) -> tuple[dict, dict | None]:
+    """Return the pattern and the stage with their knowledge-base texts."""
+    cycle_kb = knowledge.read("cycle.yaml")
+    pattern_id, stage_id = data["cycle"]["pattern"], data["cycle"]["stage"]
+    pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id, confidence=data["cycle"]["confidence"])
+    if not stage_id:
+        return pattern, None
+    stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
+                 couple_words=words()["couple_stages"].get(stage_id, ""))
+    extra = stage.pop("in_pattern", {}).get(pattern_id)  # the stage as it shows in this couple's pattern
+    if extra:
+        stage["summary"] = f"{stage['summary'].strip()} {extra.strip()}"
+    return pattern, stage
+
+
+def build_report(case: Case, assessment: Assessment, audience: str = "clinician") -> Report:
+    """Gather one assessment into a Report for the clinician or for the couple."""
+    import markupsafe
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}")
+    couple = audience == "couple"
+    data = assessment.as_dict()
+    catalog = knowledge.read("interventions.yaml")["interventions"]
+    vocab = vocabulary()
+    names = {pid: p["name"] for pid, p in data["partners"].items()}
+    sessions = assessment.run.sessions
+    pattern, stage = _cycle(data)
+    diagram = _diagram(case, assessment, audience)
+    interventions = _interventions(data, catalog, names)
+    group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower()) for g in CHART_GROUPS}
+    chart_words = dict(words()["chart"][audience], groups={g: w.capitalize() for g, w in group_words.items()})
+    steps = words()["handout_steps"]
+    risk_titles = words()["risk_titles"]
+    context = {
+        "audience": audience,
+        "case_id": data["case_id"],
+        "as_of": data["as_of"],
+        "first_date": sessions[0].date.isoformat(),
+        "session_count": len(sessions),
+        "partners": _partners(case, assessment, pattern["id"], diagram.get("roles") or {}, couple),
+        "pairing": data["pairing"],
+        "pattern": pattern,
+        "stage": stage,
+        "relationship_stage": data["relationship_stage"],
+        "risks": [{**r, "title": risk_titles.get(r["id"], r["id"].replace("-", " ").capitalize()),
+                   "partner_name": names.get(r["partner"]) if r.get("partner") else None}
+                  for r in data["risks"]],
+        "safety": data["safety"],
+        "safety_clauses": sentences_once(data["safety"]["reasons"]),
+        "concerns": _concerns(case, sessions, names) if data["safety"]["flag"] else [],
+        "interventions": interventions,
+        "intervention_groups": _groups_of(interventions, case.partner_ids, names,
+                                          (steps["together"], steps["each"]) if couple else None),
+        "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in data["withheld"]],
+        "judgements": [{**j, "conclusion_words": conclusion_words(j["conclusion"], names)}
+                       for j in data["clinician"]],
+        "annotations": [] if couple else _annotations(case, data["as_of"]),
+        "changes": _changes(data, names, group_words),
+        "trend_svg": markupsafe.Markup(trend_svg(data["trends"], names, chart_words)),
+        "diagram": diagram,
+    }
+    if couple and data["safety"]["flag"]:
+        # a handout both partners may read says only what happens next, nothing about either partner
+        context["intervention_groups"] = [g for g in context["intervention_groups"] if g["key"] == "both"]
+        context["diagram"] = {"svg": None, "standalone": None, "note": None}
+    if context["diagram"]["svg"]:
+        context["diagram"]["svg"] = markupsafe.Markup(context["diagram"]["svg"])
+    return Report(audience, context)
