@@ -1,35 +1,46 @@
-"""Turn a finished inference run into an Assessment: the SPEC's JSON, plus trends and the trace."""
+"""Turn a finished inference run into a typed Assessment (see `reading`), plus trends across sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from . import engine
 from ..case.model import Case
-from .facts import CYCLE_GROUPS, group_scores, latest_measures, ratio_of
+from ..knowledge import labels
 from ..knowledge.language import parse_source
+from ..knowledge.vocabulary import vocabulary
+from . import engine
+from .facts import group_scores, latest_measures, ratio_of, trend_groups
+from .reading import (UNDETERMINED, Assessment, ClinicianJudgement, Concern, Cycle, Evidence, Intervention,
+                      Judgement, PartnerReading, Reading, Risk, Safety, SessionTrend, SetBy, SourceRef, Trend,
+                      Trends)
+from .trace import Origin, Run, Status, Trace
 
 
-@dataclass
-class Assessment:
-    """The conclusions for one case, as of one date, with the run that produced them."""
-    case: Case
-    data: dict
-    run: engine.Session
-
-    def as_dict(self) -> dict:
-        """Return the JSON-ready dictionary of SPEC section 5."""
-        return self.data
-
-
-def _kept(run: engine.Session, template: str) -> list[engine.Trace]:
-    return [t for t in run.traces.values()
-            if t.template == template and t.status == "kept" and t.origin != "case"]
+def _reading(trace: Trace | None, allowed: tuple[str, ...]) -> Reading:
+    """Return a single-valued conclusion as a Reading, or the abstention when nothing was concluded."""
+    if trace is None:
+        return Reading(UNDETERMINED, 0.0)
+    label = trace.slots[trace_value(trace)]
+    if label not in allowed:
+        raise ValueError(f"the rules concluded '{label}' for {trace.template}, not one of {allowed}")
+    set_by = SetBy.CLINICIAN if trace.origin is Origin.CLINICIAN else SetBy.RULES
+    return Reading(label, round(trace.cf, 2), set_by)
 
 
-def _source_text(run: engine.Session, citations) -> str:
-    """Return the sources as readable text, each source once with all its line ranges."""
+def trace_value(trace: Trace) -> str:
+    """Return the name of the slot holding a single-valued conclusion's value."""
+    return engine.load_knowledge().templates[trace.template].value
+
+
+def _one(run: Run, template: str, **where) -> Trace | None:
+    for trace in run.kept(template):
+        if all(trace.slots.get(k) == v for k, v in where.items()):
+            return trace
+    return None
+
+
+def sources(run: Run, citations) -> tuple[SourceRef, ...]:
+    """Return structured references, each source once with all its cited line ranges."""
     ranges: dict[str, list[str]] = {}
     for citation in citations:
         parsed = parse_source(citation)
@@ -42,112 +53,108 @@ def _source_text(run: engine.Session, citations) -> str:
             text = f"{start}" + (f"-{end}" if end != start else "")
             if text not in lines:
                 lines.append(text)
-    parts = []
-    for sid, lines in ranges.items():
-        title = run.kb.sources.get(sid, {}).get("title", sid)
-        parts.append(f"{title} ({sid}:{', '.join(lines)})" if lines else title)
-    return "; ".join(parts)
+    return tuple(SourceRef(sid, run.kb.sources.get(sid, {}).get("title", sid), tuple(lines))
+                 for sid, lines in ranges.items())
 
 
-def _one(run: engine.Session, template: str, **where) -> engine.Trace | None:
-    for trace in _kept(run, template):
-        if all(trace.slots.get(k) == v for k, v in where.items()):
-            return trace
-    return None
-
-
-def trends(case: Case, sessions) -> dict:
+def trends(case: Case, sessions) -> Trends:
     """Return the ratio per session and, per partner, which groups rose or fell since the last one."""
+    shown = trend_groups()
     per_session = []
     for s in sessions:
         value, positive, negative = ratio_of(s)
         scores = group_scores(s)
-        per_session.append({"date": s.date.isoformat(), "ratio": round(value, 2), "positive": positive,
-                            "negative": negative,
-                            "groups": {pid: {g: scores.get((pid, g), 0.0) for g in CYCLE_GROUPS + ("drift",)}
-                                       for pid in case.partner_ids}})
-    changes = {}
+        per_session.append(SessionTrend(
+            s.date, round(value, 2), positive, negative,
+            tuple((pid, tuple((g, scores.get((pid, g), 0.0)) for g in shown)) for pid in case.partner_ids)))
+    changes: list = []
     if len(per_session) > 1:
-        before, after = per_session[-2]["groups"], per_session[-1]["groups"]
+        before, after = per_session[-2], per_session[-1]
         for pid in case.partner_ids:
-            changes[pid] = {g: ("rising" if after[pid][g] > before[pid][g] else "falling")
-                            for g in after[pid] if after[pid][g] != before[pid][g]}
-    return {"sessions": per_session, "changes": changes}
+            old, new = before.scores(pid), after.scores(pid)
+            changes.append((pid, tuple((g, Trend.RISING if new[g] > old[g] else Trend.FALLING)
+                                       for g in new if new[g] != old[g])))
+    return Trends(tuple(per_session), tuple(changes))
 
 
-def build(case: Case, run: engine.Session) -> Assessment:
-    """Collect the kept conclusions of a run into an Assessment."""
-    sessions = run.sessions
-    measures = latest_measures(sessions)
-    partners = {}
+def _evidence(run: Run, pid: str) -> tuple[Evidence, ...]:
+    """Return a partner's behaviours as the engine weighed them (the input `behavior` facts)."""
+    items = [Evidence(t.slots["behavior"], t.slots["group"], t.cf, t.slots["level"])
+             for t in run.inputs("behavior") if t.slots["partner"] == pid]
+    return tuple(sorted(items, key=lambda e: (-e.strength, e.behavior)))
+
+
+def _partners(case: Case, run: Run) -> tuple[PartnerReading, ...]:
+    measures = latest_measures(run.sessions)
+    out = []
     for p in case.partners:
-        s = _one(run, "strategy", partner=p.id)
         position = _one(run, "position", partner=p.id)
-        partners[p.id] = {"name": p.name, "strategy": s.slots["label"] if s else "undetermined",
-                          "confidence": round(s.cf, 2) if s else 0.0,
-                          "position": position.slots["move"] if position else None,
-                          "measures": measures.get(p.id, {})}
-        if s and s.origin == engine.CLINICIAN:
-            partners[p.id]["set_by"] = "clinician"
-    pairing = _one(run, "pairing")
-    pattern = _one(run, "pattern")
-    stage = _one(run, "stage")
-    rel = _one(run, "relationship_stage")
-    pattern_label = pattern.slots["label"] if pattern else "undetermined"
-    stage_label = stage.slots["label"] if stage and pattern_label not in ("none", "undetermined") else None
-    risks = []
-    for trace in sorted(_kept(run, "risk"), key=lambda t: (-t.cf, t.slots["id"], str(t.slots["partner"]))):
-        risks.append({"id": trace.slots["id"], "partner": trace.slots["partner"],
-                      "confidence": round(trace.cf, 2), "why": " ".join(trace.why)})
-    concerns = sorted(_kept(run, "concern"), key=lambda t: (t.slots["partner"], t.slots["behavior"]))
-    reasons = [" ".join(t.why) or f"{run.names[t.slots['partner']]}: {t.slots['behavior']}" for t in concerns]
-    interventions = _interventions(run, case)
-    withheld = sorted({t.slots["id"] for t in run.traces.values()
-                       if t.template == "intervention" and t.status == "withheld"})
-    clinician = [{"conclusion": path, "action": a.kind, "value": a.value, "reason": a.reason, "by": a.by,
-                  "date": a.date.isoformat()}
-                 for path, a in engine.latest_judgements(case, run.as_of).items()]
-    data = {
-        "case_id": case.case_id,
-        "as_of": sessions[-1].date.isoformat(),
-        "partners": partners,
-        "pairing": pairing.slots["label"] if pairing else "undetermined",
-        "cycle": {"pattern": pattern_label, "stage": stage_label,
-                  "confidence": round(pattern.cf, 2) if pattern else 0.0,
-                  "stage_confidence": round(stage.cf, 2) if stage_label else None},
-        "relationship_stage": rel.slots["label"] if rel else "undetermined",
-        "risks": risks,
-        "safety": {"flag": bool(concerns), "reasons": reasons},
-        "interventions": interventions,
-        "withheld": withheld,
-        "clinician": clinician,
-        "trends": trends(case, sessions),
-    }
-    return Assessment(case, data, run)
+        role = _one(run, "role", partner=p.id) if "role" in run.kb.templates else None
+        ecr = measures.get(p.id, {}).get("ecr_r")
+        out.append(PartnerReading(
+            p.id, p.name, _reading(_one(run, "strategy", partner=p.id), labels.STRATEGIES),
+            position.slots["move"] if position else None,
+            role.slots.get("role") if role else None, role.slots.get("voice") if role else None,
+            (ecr["anxiety"], ecr["avoidance"]) if ecr else None, _evidence(run, p.id)))
+    return tuple(out)
 
 
-def _interventions(run: engine.Session, case: Case) -> list[dict]:
+def _concerns(case: Case, run: Run) -> tuple[Concern, ...]:
+    """Return the engine's safety concerns, each with who reported it (from the case's own lines)."""
+    order = {pid: i for i, pid in enumerate(case.partner_ids)}
+    traces = sorted(run.kept("concern"), key=lambda t: (order.get(t.slots["partner"], 9), t.slots["behavior"]))
+    out = []
+    for t in traces:
+        pid, bid = t.slots["partner"], t.slots["behavior"]
+        reporters: list[str] = []
+        for session in run.sessions:
+            for obs in session.observations:
+                if (obs.partner, obs.behavior) == (pid, bid) and vocabulary().rank(obs.frequency) > 0:
+                    reporters.append(obs.source)
+            if any((s.partner, s.behavior) == (pid, bid) for e in session.episodes for s in e.steps):
+                reporters.append(Origin.CLINICIAN.value)
+        why = " ".join(t.why) or f"{run.names[pid]}: {bid}"
+        out.append(Concern(pid, bid, tuple(reporters), why))
+    return tuple(out)
+
+
+def _interventions(run: Run, case: Case) -> tuple[Intervention, ...]:
     catalog = run.kb.interventions
     merged: dict[str, dict] = {}
-    for trace in _kept(run, "intervention"):
-        iid = trace.slots["id"]
-        entry = merged.setdefault(iid, {"partners": set(), "why": [], "cf": 0.0})
+    for trace in run.kept("intervention"):
+        entry = merged.setdefault(trace.slots["id"], {"partners": set(), "why": []})
         who = trace.slots["partner"]
         entry["partners"].update(case.partner_ids if who in (None, "both") else (who,))
         entry["why"].extend(w for w in trace.why if w not in entry["why"])
-        entry["cf"] = max(entry["cf"], trace.cf)
     order = {pid: i for i, pid in enumerate(case.partner_ids)}
-    result = []
-    for iid, entry in merged.items():
-        info = catalog[iid]
-        result.append({"id": iid, "for": sorted(entry["partners"], key=order.get),
-                       "title": info["title"], "why": " ".join(entry["why"]),
-                       "source": _source_text(run, info.get("sources", ())),
-                       "priority": int(info["priority"]), "conjoint": bool(info["conjoint"])})
-    result.sort(key=lambda x: (-x["priority"], x["id"]))
-    return result
+    result = [Intervention(iid, tuple(sorted(entry["partners"], key=order.get)), catalog[iid]["title"],
+                           " ".join(entry["why"]), sources(run, catalog[iid].get("sources", ())),
+                           int(catalog[iid]["priority"]), bool(catalog[iid]["conjoint"]))
+              for iid, entry in merged.items()]
+    return tuple(sorted(result, key=lambda x: (-x.priority, x.id)))
+
+
+def build(case: Case, run: Run) -> Assessment:
+    """Collect the kept conclusions of a run into an Assessment."""
+    pattern = _reading(_one(run, "pattern"), labels.PATTERNS)
+    stage_trace = _one(run, "stage")
+    stage = _reading(stage_trace, labels.STAGES) if stage_trace and pattern.label not in ("none", UNDETERMINED) \
+        else None
+    risks = tuple(Risk(t.slots["id"], t.slots["partner"], round(t.cf, 2), " ".join(t.why))
+                  for t in sorted(run.kept("risk"), key=lambda t: (-t.cf, t.slots["id"], str(t.slots["partner"]))))
+    concerns = _concerns(case, run)
+    withheld = tuple(sorted({t.slots["id"] for t in run.traces.values()
+                             if t.template == "intervention" and t.status is Status.WITHHELD}))
+    clinician = tuple(ClinicianJudgement(path, Judgement(a.kind), a.value, a.reason, a.by, a.date)
+                      for path, a in engine.latest_judgements(case, run.as_of).items())
+    return Assessment(
+        case=case, as_of=run.sessions[-1].date, partners=_partners(case, run),
+        pairing=_reading(_one(run, "pairing"), labels.PAIRINGS), cycle=Cycle(pattern, stage),
+        relationship_stage=_reading(_one(run, "relationship_stage"), labels.RELATIONSHIP_STAGES),
+        risks=risks, safety=Safety(bool(concerns), concerns), interventions=_interventions(run, case),
+        withheld=withheld, clinician=clinician, trends=trends(case, run.sessions), run=run)
 
 
 def assess(case: Case, as_of: dt.date | None = None) -> Assessment:
-    """Assess a case as of its latest session, or as of a given date."""
+    """Assess a case as of its latest session, or as of a given date (safe to call from many threads)."""
     return build(case, engine.run(case, as_of))

@@ -13,9 +13,9 @@ does not send it through the network again for every supporting rule.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import operator
+import threading
 
 from .._compat import import_experta
 from ..knowledge.language import Constraint, KnowledgeBase, Rule, Var, load_knowledge
@@ -161,12 +161,26 @@ class Compiler:
         return ex.Rule(*elements, salience=salience(self.kb, rule.layer, offset))(action)
 
 
-@functools.lru_cache(maxsize=None)
+_CLASSES: dict = {}
+_CLASSES_LOCK = threading.Lock()
+
+
 def fact_classes() -> dict:
-    """Return one experta Fact subclass per template."""
-    ex = import_experta()
-    kb = load_knowledge()
-    return {name: type(f"F_{name}", (ex.Fact,), {"__doc__": t.doc}) for name, t in kb.templates.items()}
+    """Return one experta Fact subclass per template, the same classes for every thread."""
+    if not _CLASSES:
+        with _CLASSES_LOCK:
+            if not _CLASSES:
+                ex = import_experta()
+                kb = load_knowledge()
+                _CLASSES.update({name: type(f"F_{name}", (ex.Fact,), {"__doc__": t.doc})
+                                 for name, t in kb.templates.items()})
+    return _CLASSES
+
+
+def forget_fact_classes() -> None:
+    """Forget the fact classes (after the knowledge base changed, as tests that edit rules/ do)."""
+    with _CLASSES_LOCK:
+        _CLASSES.clear()
 
 
 def layer_of(kb: KnowledgeBase, template: str) -> str:

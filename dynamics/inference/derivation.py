@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .assessment import Assessment
 from .compiler import _compare, _literal
-from .engine import CLINICIAN, Trace
+from .trace import Origin, Status, Trace
 from ..errors import InputError, one_of, suggest
 from ..knowledge.language import Constraint, Var
 
@@ -39,19 +39,19 @@ def _explain_path(assessment: Assessment, path: str) -> str:
     if path.startswith("partners."):
         pid = path.split(".")[1]
         traces = [t for t in run.traces.values() if t.template == "strategy" and t.slots["partner"] == pid]
-        value = assessment.data["partners"][pid]["strategy"]
+        value = assessment.partner(pid).strategy.label
         head = f"{path} = {value}  ({run.names[pid]})"
         extra = [t for t in run.traces.values() if t.template == "lean" and t.slots["partner"] == pid]
         extra += [t for t in run.traces.values() if t.template == "position" and t.slots["partner"] == pid]
     else:
         template = _TEMPLATE_OF[path]
         traces = [t for t in run.traces.values() if t.template == template]
-        value = _value_at(assessment.data, path)
+        value = _value_at(assessment, path)
         head = f"{path} = {value}"
         extra = [t for t in run.traces.values() if t.template == "stage_sign"] if path == "cycle.stage" else []
     lines = [head, "=" * min(len(head), 78)]
-    kept = [t for t in traces if t.status == "kept"]
-    others = [t for t in traces if t.status != "kept"]
+    kept = [t for t in traces if t.kept]
+    others = [t for t in traces if not t.kept]
     for trace in kept:
         lines.extend(_trace_lines(assessment, trace, "concluded"))
     if not kept or value == "undetermined":
@@ -59,7 +59,7 @@ def _explain_path(assessment: Assessment, path: str) -> str:
         partner = path.split(".")[1] if path.startswith("partners.") else None
         lines.extend(_missing(assessment, _TEMPLATE_OF.get(path, "strategy"), partner))
     for trace in others:
-        lines.extend(_trace_lines(assessment, trace, trace.status))
+        lines.extend(_trace_lines(assessment, trace, trace.status.value))
     if extra:
         lines.append("")
         lines.append("Evidence it was read from:")
@@ -68,8 +68,8 @@ def _explain_path(assessment: Assessment, path: str) -> str:
     return "\n".join(lines)
 
 
-def _value_at(data: dict, path: str):
-    node = data
+def _value_at(assessment: Assessment, path: str):
+    node = assessment.as_dict()
     for part in path.split("."):
         node = node[part]
     if isinstance(node, list):
@@ -83,7 +83,7 @@ def _trace_lines(assessment: Assessment, trace: Trace, status: str, indent: str 
     run = assessment.run
     lines = [f"{indent}- {trace.label}: certainty {trace.cf:.2f} [{status}]"
              + (f" - {trace.note}" if trace.note else "")]
-    if trace.origin == CLINICIAN:
+    if trace.origin is Origin.CLINICIAN:
         lines.append(f"{indent}    set by the clinician (override); the rules' reading was replaced")
     for why in trace.why:
         lines.append(f"{indent}    why: {why}")
@@ -122,7 +122,7 @@ def _missing(assessment: Assessment, template: str, partner: str | None = None) 
         for pattern in rule.patterns:
             if pattern.negated:
                 continue
-            candidates = [t for t in run.traces.values() if t.template == pattern.template and t.status == "kept"
+            candidates = [t for t in run.traces.values() if t.template == pattern.template and t.kept
                           and (partner is None or t.slots.get("partner", partner) == partner)]
             if not any(_fits(t, pattern) for t in candidates):
                 near_misses = [t for t in candidates if _fits(t, pattern, ignore=("cf",))]

@@ -10,99 +10,33 @@ evidence raises confidence, and contrary evidence (a rule with a negative cf) lo
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-from dataclasses import dataclass, field
+import threading
 
 from .._compat import import_experta
 from ..case.model import Case
-from .compiler import ANY_SIGNATURE, OFFSET_FLUSH, Compiler, fact_classes, layer_of, salience
 from ..errors import InputError
+from ..knowledge.language import Rule, Var, load_knowledge
+from .compiler import ANY_SIGNATURE, OFFSET_FLUSH, Compiler, fact_classes, forget_fact_classes, layer_of, salience
 from .facts import InputFact, combine, sessions_up_to, summarise
-from ..knowledge.language import KnowledgeBase, Rule, Template, Var, load_knowledge
-from .selection import CLINICIAN, selection_rules
-from .why import format_why, merge
+from .selection import selection_rules
+from .trace import Contribution, Origin, Run, Status, Trace, fact_key
+from .why import format_why
 
+CLINICIAN = Origin.CLINICIAN
 
-
-@dataclass
-class Contribution:
-    """One rule firing's support for a conclusion."""
-    rule: str
-    cf: float
-    combined: float
-    premises: list
-    step: int
-
-
-@dataclass
-class Trace:
-    """How one fact came to be, and what became of it."""
-    template: str
-    slots: dict
-    cf: float = 0.0
-    status: str = "kept"
-    note: str = ""
-    origin: str = "rules"
-    contributions: list[Contribution] = field(default_factory=list)
-    input_origin: list[str] = field(default_factory=list)
-    reasons: dict = field(default_factory=dict)  # rule id -> (why-template, [bindings], names)
-
-    @property
-    def why(self) -> list[str]:
-        """Return one sentence per rule that supports this fact, merging repeated firings."""
-        out = []
-        for text, bindings, names in self.reasons.values():
-            people = re.findall(r"\{(\w+)\.name\}", text)
-            groups: dict[tuple, list[dict]] = {}
-            for b in bindings:
-                groups.setdefault(tuple(str(b.get(v)) for v in people), []).append(b)
-            out.extend(format_why(text, merge(group), names) for group in groups.values())
-        return out
-
-    @property
-    def label(self) -> str:
-        """Return a short readable name such as strategy(partner=A, label=anxious)."""
-        inner = ", ".join(f"{k}={v}" for k, v in self.slots.items())
-        return f"{self.template}({inner})"
-
-
-def _key(template: Template, slots: dict) -> tuple:
-    return (template.name,) + tuple(slots.get(s) for s in template.slots)
-
-
-class Session:
-    """The state of one inference run: live facts, traces and the order of firing."""
-
-    def __init__(self, kb: KnowledgeBase, case: Case):
-        self.kb = kb
-        self.case = case
-        self.names = {p.id: p.name for p in case.partners}
-        self.live: dict[tuple, object] = {}
-        self.pending: dict[tuple, tuple] = {}
-        self.flushed: set[str] = set()
-        self.producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
-        self.traces: dict[tuple, Trace] = {}
-        self.fired: list[tuple[int, str, dict]] = []
-        self.sessions: tuple = ()            # the sessions assessed, oldest first
-        self.as_of: dt.date | None = None    # the date asked for with --as-of, if any
-
-    def key_of(self, fact) -> tuple:
-        """Return the identity key of a live experta fact."""
-        return _key(self.kb.templates[fact.__class__.__name__[2:]], dict(fact))
 
 
 class DynamicsEngineBase:
     """Methods mixed into the generated experta engine class."""
 
-    run_state: Session
+    run_state: Run
 
     def conclude(self, template: str, slots: dict, cf: float, rule: str, premises: list,
-                 why: str = "", origin: str = "rules", bindings: dict | None = None):
+                 why: str = "", origin: Origin = Origin.RULES, bindings: dict | None = None):
         """Assert a conclusion, combining its certainty with any earlier support for it."""
         st = self.run_state
         t = st.kb.templates[template]
-        key = _key(t, slots)
+        key = fact_key(t, slots)
         cf = round(max(-1.0, min(1.0, cf)), 4)
         trace = st.traces.get(key)
         if trace is None or (key not in st.live and key not in st.pending):
@@ -122,13 +56,13 @@ class DynamicsEngineBase:
         if st.producer.get(template) not in st.flushed and origin != CLINICIAN:
             # The layer's own rules are still firing: hold the combined fact back until they are done,
             # so the network sees each conclusion once instead of once per supporting rule.
-            st.pending[key] = (cls, values, combined, trace.origin)
+            st.pending[key] = (cls, values, combined, trace.origin.value)
             return
         existing = st.live.get(key)
         if existing is not None:
-            st.live[key] = self.modify(existing, cf=combined, origin=trace.origin)
+            st.live[key] = self.modify(existing, cf=combined, origin=trace.origin.value)
         else:
-            st.live[key] = self.declare(cls(**values, cf=combined, origin=trace.origin))
+            st.live[key] = self.declare(cls(**values, cf=combined, origin=trace.origin.value))
 
     def flush(self, layer: str) -> None:
         """Declare, all at once, the conclusions a layer's rules have accumulated."""
@@ -143,11 +77,11 @@ class DynamicsEngineBase:
         for (key, _), fact in zip(held, facts):
             st.live[key] = fact
 
-    def take_back(self, fact, status: str, note: str) -> None:
+    def take_back(self, fact, status: Status, note: str) -> None:
         """Retract a fact and record why."""
         st = self.run_state
         template = fact.__class__.__name__[2:]
-        key = _key(st.kb.templates[template], dict(fact))
+        key = fact_key(st.kb.templates[template], dict(fact))
         self.retract(fact)
         st.live.pop(key, None)
         if key in st.traces:
@@ -174,7 +108,7 @@ def _rule_action(rule: Rule):
         for var in rule.retracts:
             fact = ctx.get(binds.get(var, ""))
             if fact is not None:
-                engine.take_back(fact, "withheld" if rule.layer == "gate" else "retracted",
+                engine.take_back(fact, Status.WITHHELD if rule.layer == "gate" else Status.RETRACTED,
                                  format_why(why, bindings, st.names) if why else rule.description)
         for template, slots in asserts:
             values = {k: (bindings.get(v.name) if isinstance(v, Var) else v) for k, v in slots}
@@ -184,9 +118,22 @@ def _rule_action(rule: Rule):
     return action
 
 
-@functools.lru_cache(maxsize=None)
+_BUILD = threading.Lock()
+_CLASS: list = []
+_LOCAL = threading.local()
+
+
 def engine_class():
     """Return the experta engine class compiled from the knowledge base (built once per process)."""
+    if _CLASS:
+        return _CLASS[0]
+    with _BUILD:
+        if not _CLASS:
+            _CLASS.append(_build_class())
+    return _CLASS[0]
+
+
+def _build_class():
     ex = import_experta()
     kb = load_knowledge()
     compiler = Compiler(kb, fact_classes())
@@ -202,9 +149,20 @@ def engine_class():
     return type("DynamicsEngine", (DynamicsEngineBase, ex.KnowledgeEngine), attrs)
 
 
-@functools.lru_cache(maxsize=1)
 def _engine():
-    return engine_class()()
+    """Return this thread's engine: experta engines hold the run's facts, so threads never share one."""
+    engine = getattr(_LOCAL, "engine", None)
+    if engine is None:
+        engine = _LOCAL.engine = engine_class()()
+    return engine
+
+
+def reset_engines() -> None:
+    """Forget the compiled engine (after the knowledge base changed, as tests that edit rules/ do)."""
+    with _BUILD:
+        _CLASS.clear()
+        forget_fact_classes()
+    _LOCAL.__dict__.clear()
 
 
 def latest_judgements(case: Case, as_of: dt.date | None) -> dict:
@@ -241,17 +199,18 @@ def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
     return facts
 
 
-def run(case: Case, as_of: dt.date | None = None) -> Session:
-    """Run the engine on a case and return the finished Session with its traces."""
+def run(case: Case, as_of: dt.date | None = None) -> Run:
+    """Run the engine on a case and return the finished Run with its traces (safe from any thread)."""
     sessions = sessions_up_to(case, as_of)
     if not sessions:
         raise InputError(f"no session on or before {as_of}", file=case.path,
                          hint=f"use a date on or after the first session ({case.sessions[0].date})")
     kb = load_knowledge()
     engine = _engine()
-    engine.reset()
-    state = Session(kb, case)
+    producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
+    state = Run(kb, case, producer, sessions, as_of)
     engine.run_state = state
+    engine.reset()
     inputs = summarise(case, sessions) + clinician_facts(case, as_of)
     for entry_id, entry in sorted(kb.interventions.items()):
         inputs.append(InputFact("catalog", {"intervention": entry_id, "conjoint": bool(entry["conjoint"]),
@@ -260,16 +219,15 @@ def run(case: Case, as_of: dt.date | None = None) -> Session:
     declared = []
     for item in inputs:
         t = kb.templates[item.template]
-        key = _key(t, item.slots)
-        state.traces[key] = Trace(item.template, dict(item.slots), item.cf, origin="case",
+        key = fact_key(t, item.slots)
+        state.traces[key] = Trace(item.template, dict(item.slots), item.cf, origin=Origin.CASE,
                                   input_origin=item.origin)
         values = {k: v for k, v in item.slots.items() if v is not None}
-        declared.append((key, classes[item.template](**values, cf=item.cf, origin="case")))
+        declared.append((key, classes[item.template](**values, cf=item.cf, origin=Origin.CASE.value)))
     # One declare for all input facts: experta recomputes the agenda once, not once per fact.
     engine.declare(*(fact for _, fact in declared))
     for key, fact in declared:
         state.live[key] = fact
     engine.run()
-    state.sessions = sessions
-    state.as_of = as_of
+    engine.run_state = None  # the finished run belongs to the caller alone
     return state

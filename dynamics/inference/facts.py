@@ -17,7 +17,6 @@ from ..knowledge.vocabulary import vocabulary
 RECENCY = 0.75          # each session further back weighs this much less
 EPISODE_STEP_LEVEL = 2  # a move seen in an episode counts as 'sometimes' in that session
 EPISODE_STEP_WEIGHT = 0.4  # evidence strength of one move seen in an episode (clinician-observed, once)
-CYCLE_GROUPS = ("pursue", "withdraw", "attack", "connect")
 RATIO_CAP = 99.0
 
 
@@ -45,6 +44,11 @@ def sessions_up_to(case: Case, as_of: dt.date | None) -> tuple[Session, ...]:
     if as_of is None:
         return case.sessions
     return tuple(s for s in case.sessions if s.date <= as_of)
+
+
+def trend_groups() -> tuple[str, ...]:
+    """Return the behaviour groups shown across sessions (the cycle's moves, connecting and drift)."""
+    return vocabulary().marked("charted")
 
 
 def _trend(latest: float, previous: float | None) -> str:
@@ -174,11 +178,12 @@ def _groups(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
     for pid in case.partner_ids:
         window = {g: sum(sc.get((pid, g), 0.0) * RECENCY ** (latest_index - i) for i, sc in enumerate(scores))
                   for g in vocab.groups}
-        total = sum(window[g] for g in CYCLE_GROUPS)
+        cycle_groups = vocab.marked("cycle")
+        total = sum(window[g] for g in cycle_groups)
         for gid in vocab.groups:
             latest = scores[-1].get((pid, gid), 0.0)
             previous = scores[-2].get((pid, gid), 0.0) if len(scores) > 1 else None
-            share = round(window[gid] / total, 4) if gid in CYCLE_GROUPS and total else 0.0
+            share = round(window[gid] / total, 4) if gid in cycle_groups and total else 0.0
             facts.append(InputFact("group", {
                 "partner": pid, "group": gid, "score": latest, "window": round(window.get(gid, 0.0), 4),
                 "previous": previous if previous is not None else -1.0, "share": share,

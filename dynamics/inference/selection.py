@@ -13,8 +13,9 @@ from .._compat import import_experta
 from .compiler import (ANY_SIGNATURE, OFFSET_OVERRIDE, OFFSET_REJECT, OFFSET_SELECT, OFFSET_WEAK, Check,
                        fact_classes, layer_of, salience)
 from ..knowledge.language import KnowledgeBase
+from .trace import Origin, Status
 
-CLINICIAN = "clinician"
+CLINICIAN = Origin.CLINICIAN.value
 
 
 def selection_rules(kb: KnowledgeBase) -> dict:
@@ -34,7 +35,7 @@ def selection_rules(kb: KnowledgeBase) -> dict:
         def reject(*args, _t=t, **ctx):
             ctx_fact = ctx["c"]
             args[0].run_state.fired.append((len(args[0].run_state.fired) + 1, f"clinician-reject:{_t.name}", {}))
-            args[0].take_back(ctx_fact, "rejected", f"rejected by the clinician: {ctx['r']}")
+            args[0].take_back(ctx_fact, Status.REJECTED, f"rejected by the clinician: {ctx['r']}")
 
         def override(*args, _t=t, **ctx):
             st = args[0].run_state
@@ -43,16 +44,16 @@ def selection_rules(kb: KnowledgeBase) -> dict:
             st.fired.append((len(st.fired) + 1, f"clinician-override:{_t.name}", {}))
             args[0].conclude(_t.name, slots, 1.0, f"clinician-override:{_t.name}",
                              [f"clinician override: {ctx['r']}"], f"set by the clinician: {ctx['r']}",
-                             origin=CLINICIAN)
+                             origin=Origin.CLINICIAN)
 
         def weak(*args, _t=t, **ctx):
             fact = ctx["c"]
-            args[0].take_back(fact, "too weak", f"certainty {fact['cf']:.2f} is below the "
+            args[0].take_back(fact, Status.TOO_WEAK, f"certainty {fact['cf']:.2f} is below the "
                               f"{_t.min_cf:.2f} needed to report a {_t.name}")
 
         def outrank(*args, _t=t, **ctx):
             a, b = ctx["a"], ctx["b"]
-            args[0].take_back(b, "set aside", f"'{a[_t.value]}' is stronger ({a['cf']:.2f} against "
+            args[0].take_back(b, Status.SET_ASIDE, f"'{a[_t.value]}' is stronger ({a['cf']:.2f} against "
                               f"{b['cf']:.2f})")
 
         for func in (reject, override, weak, outrank):
@@ -67,7 +68,7 @@ def selection_rules(kb: KnowledgeBase) -> dict:
             salience=salience(kb, layer, OFFSET_OVERRIDE))(override)
         if t.min_cf > 0:
             rules[f"sel_weak_{name}"] = ex.Rule(
-                ex.AS.c << T(cf=ex.P(lambda c, m=t.min_cf: c < m), origin="rules"),
+                ex.AS.c << T(cf=ex.P(lambda c, m=t.min_cf: c < m), origin=Origin.RULES.value),
                 salience=salience(kb, layer, OFFSET_WEAK))(weak)
         beats = Check(["o1", "c1", "v1", "o2", "c2", "v2"],
                       lambda v: (v["o1"] == CLINICIAN, v["c1"], v["v2"]) > (v["o2"] == CLINICIAN, v["c2"], v["v1"]),

@@ -33,6 +33,7 @@ class Group:
     move: str
     definition: str
     counts_in_ratio: str  # positive | negative | none
+    marks: tuple[str, ...] = ()  # what the group stands for where the code needs it (see rules/vocabulary.yaml)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ class Vocabulary:
         """Return reporter id -> weight."""
         return {r.id: r.weight for r in self.reporters}
 
+    def marked(self, mark: str) -> tuple[str, ...]:
+        """Return the ids of the groups carrying a mark (such as 'loop' or 'screen'), in vocabulary order."""
+        return tuple(gid for gid, g in self.groups.items() if mark in g.marks)
+
+    def group_of(self, behavior: str) -> str:
+        """Return the group id of a behaviour."""
+        return self.behaviors[behavior].group
+
     def in_group(self, group: str) -> tuple[str, ...]:
         """Return the behaviour ids of one group, in vocabulary order."""
         return tuple(b.id for b in self.behaviors.values() if b.group == group)
@@ -95,7 +104,7 @@ def vocabulary() -> Vocabulary:
     reporters = tuple(Reporter(r["id"], float(r["weight"]), r.get("words", r["id"]))
                       for r in _require(data, "sources", "the vocabulary"))
     groups = {gid: Group(gid, g.get("title", gid), g.get("move", ""), g.get("definition", ""),
-                         g.get("counts_in_ratio", "none"))
+                         g.get("counts_in_ratio", "none"), tuple(g.get("marks", ())))
               for gid, g in _require(data, "groups", "the vocabulary").items()}
     behaviors = {}
     for bid, b in _require(data, "behaviors", "the vocabulary").items():

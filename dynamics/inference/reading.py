@@ -1,0 +1,224 @@
+"""The typed contract between inference and everything downstream: an Assessment of frozen dataclasses.
+
+The diagram, the reports, batch rows and the JSON output all read these types; `Assessment.as_dict`
+gives the JSON of SPEC section 5. Closed sets (where a fact came from, what a judgement does, which way
+a trend goes) are enums; conclusion labels are the strings of `dynamics.knowledge.labels`, checked
+against those sets when the assessment is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..case.model import Case
+    from .trace import Run
+
+UNDETERMINED = "undetermined"
+
+
+class SetBy(str, enum.Enum):
+    """Who settled a conclusion: the rules, or the clinician's override."""
+    RULES = "rules"
+    CLINICIAN = "clinician"
+
+
+class Judgement(str, enum.Enum):
+    """What a clinician's judgement does to a conclusion."""
+    CONFIRM = "confirm"
+    REJECT = "reject"
+    OVERRIDE = "override"
+
+
+class Trend(str, enum.Enum):
+    """Which way a behaviour group moved since the previous session."""
+    RISING = "rising"
+    FALLING = "falling"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One single-valued conclusion: its label, its confidence and who settled it."""
+    label: str
+    confidence: float
+    set_by: SetBy = SetBy.RULES
+
+    @property
+    def determined(self) -> bool:
+        """Return True when the engine (or the clinician) reached a definite value."""
+        return self.label != UNDETERMINED
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One behaviour of one partner as the engine weighed it: its group and evidence strength."""
+    behavior: str
+    group: str
+    strength: float
+    level: int
+
+
+@dataclass(frozen=True)
+class PartnerReading:
+    """One partner: strategy, position in the cycle, part in the drawn loop, measures and evidence."""
+    id: str
+    name: str
+    strategy: Reading
+    position: str | None
+    role: str | None = None
+    voice: str | None = None
+    ecr_r: tuple[float, float] | None = None   # (anxiety, avoidance), rounded to two decimals
+    evidence: tuple[Evidence, ...] = ()
+
+    def weight(self, group: str) -> float:
+        """Return the summed evidence strength of this partner's behaviours in one group."""
+        return sum(e.strength for e in self.evidence if e.group == group)
+
+    def ranked(self, group: str) -> tuple[str, ...]:
+        """Return this partner's behaviours in one group, the best evidenced first."""
+        items = sorted((e for e in self.evidence if e.group == group), key=lambda e: (-e.strength, e.behavior))
+        return tuple(e.behavior for e in items)
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """The couple's negative cycle and its stage (stage is None when there is no cycle to stage)."""
+    pattern: Reading
+    stage: Reading | None
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk marker for the clinician's attention, with the rules' reasons."""
+    id: str
+    partner: str | None
+    confidence: float
+    why: str
+
+
+@dataclass(frozen=True)
+class Concern:
+    """One safety concern the engine concluded: who showed which behaviour, who reported it."""
+    partner: str
+    behavior: str
+    reporters: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The safety screen: the flag, and the concerns behind it."""
+    flag: bool
+    concerns: tuple[Concern, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Return one sentence per concern."""
+        return tuple(c.why for c in self.concerns)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A cited source: its id, title, and the line ranges cited ('12-20', '31')."""
+    id: str
+    title: str
+    lines: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.id}:{', '.join(self.lines)})" if self.lines else self.title
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """A recommended intervention: for whom, why for this couple, and its sources."""
+    id: str
+    partners: tuple[str, ...]
+    title: str
+    why: str
+    sources: tuple[SourceRef, ...]
+    priority: int
+    conjoint: bool
+
+    @property
+    def source(self) -> str:
+        """Return the sources as one readable line."""
+        return "; ".join(str(s) for s in self.sources)
+
+
+@dataclass(frozen=True)
+class ClinicianJudgement:
+    """The clinician's latest judgement on one conclusion."""
+    conclusion: str
+    action: Judgement
+    value: str | None
+    reason: str | None
+    by: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class SessionTrend:
+    """One session's positive-to-negative ratio and each partner's behaviour-group scores."""
+    date: dt.date
+    ratio: float
+    positive: float
+    negative: float
+    groups: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]   # ((partner, ((group, score), ...)), ...)
+
+    def scores(self, pid: str) -> dict[str, float]:
+        """Return one partner's group scores in this session."""
+        return dict(dict(self.groups)[pid])
+
+
+@dataclass(frozen=True)
+class Trends:
+    """The ratio per session and, per partner, which groups rose or fell since the previous one."""
+    sessions: tuple[SessionTrend, ...]
+    changes: tuple[tuple[str, tuple[tuple[str, Trend], ...]], ...]   # ((partner, ((group, trend), ...)), ...)
+
+    def change(self, pid: str) -> dict[str, Trend]:
+        """Return one partner's group changes since the previous session."""
+        return dict(dict(self.changes).get(pid, ()))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The conclusions for one case, as of one session, with the run that produced them."""
+    case: Case
+    as_of: dt.date
+    partners: tuple[PartnerReading, ...]
+    pairing: Reading
+    cycle: Cycle
+    relationship_stage: Reading
+    risks: tuple[Risk, ...]
+    safety: Safety
+    interventions: tuple[Intervention, ...]
+    withheld: tuple[str, ...]
+    clinician: tuple[ClinicianJudgement, ...]
+    trends: Trends
+    run: Run
+
+    def partner(self, pid: str) -> PartnerReading:
+        """Return one partner's reading by id."""
+        for p in self.partners:
+            if p.id == pid:
+                return p
+        raise KeyError(pid)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Return partner id -> display name."""
+        return {p.id: p.name for p in self.partners}
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready dictionary of SPEC section 5."""
+        from .jsonform import to_json_dict
+        return to_json_dict(self)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Return the JSON-ready dictionary (as_dict), for readers of the earlier dict form."""
+        return self.as_dict()
