@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -47,7 +47,6 @@ class Node:
     quoted: bool = False
     key_line: int | None = None     # where this value's key sits, for mapping members
     key_column: int | None = None
-    end_line: int | None = None
     keys: dict = field(default_factory=dict)  # for mappings: key -> key Node
 
     @property
@@ -58,9 +57,6 @@ class Node:
         if isinstance(self.value, list):
             return "sequence"
         return "scalar"
-
-
-Container = Union[dict, list]
 
 
 def too_large(filename: str, size: int | None = None) -> CaseError:
@@ -247,8 +243,7 @@ def parse(text: str, filename: str) -> Node | None:
                 place(node)
                 stack.append((node, None))
             elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
-                node, _ = stack.pop()
-                node.end_line = event.end_mark.line + 1
+                stack.pop()
             elif cls is yaml.AliasEvent:
                 refuse_anchor_or_tag(event)
             elif cls is yaml.DocumentStartEvent:

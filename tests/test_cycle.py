@@ -1,12 +1,16 @@
 """The cycle graph: its nodes, links and interventions for every pattern, built from real case files.
 
-Most tests pair a case in cases/ with a hand-made assessment in tests/golden/*.assessment.json, so the
-graph's structure is tested apart from the rules that produce the assessment; the last tests use the
-real assessment of every case.
+Most tests draw a case in cases/ from its real assessment with the interventions picked by hand in
+tests/golden/*.assessment.json (which must otherwise agree with the engine), so the placing of help is
+tested on a short, fixed list; the last tests use the whole real assessment of every case. The graph
+reads only the typed Assessment: each partner's part and voice, the evidence and the safety screen are
+the rules' conclusions.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,18 +20,43 @@ import pytest
 from dynamics.inference.assessment import assess
 from dynamics.case.model import load_case, parse_case
 from dynamics.diagram.graph import build_cycle
+from dynamics.diagram.loop import SAFETY_NOTICE
 from dynamics.errors import InputError
+from dynamics.inference.reading import Intervention, Safety
+from dynamics.knowledge import files as knowledge
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "cases"
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def graph_for(name: str, audience: str = "clinician", **changes) -> nx.DiGraph:
-    """Build the graph of a case from its hand-made assessment, with some fields changed."""
-    data = json.loads((GOLDEN / f"{name}.assessment.json").read_text(encoding="utf-8"))
-    data.update(changes)
-    return build_cycle(load_case(CASES / f"{name}.yaml"), data, audience)
+def chosen(items) -> tuple[Intervention, ...]:
+    """Return interventions ({"id", "for", "conjoint"} as in the hand-made files) as the Assessment holds them."""
+    catalog = knowledge.read("interventions.yaml")["interventions"]
+    return tuple(Intervention(i["id"], tuple(i["for"]), catalog[i["id"]]["title"], "", (),
+                              int(catalog[i["id"]]["priority"]), i.get("conjoint", catalog[i["id"]]["conjoint"]))
+                 for i in items)
+
+
+def assessment_for(name: str, as_of: str | None = None):
+    """Return a case and its real assessment with the hand-picked interventions of tests/golden/NAME.assessment.json."""
+    case = load_case(CASES / f"{name}.yaml")
+    real = assess(case, dt.date.fromisoformat(as_of) if as_of else None)
+    hand = json.loads((GOLDEN / f"{name}.assessment.json").read_text(encoding="utf-8"))
+    if as_of is None:
+        said = (hand["as_of"], hand["cycle"]["pattern"], hand["cycle"]["stage"], hand["safety"]["flag"],
+                {pid: (p["strategy"], p["position"]) for pid, p in hand["partners"].items()})
+        found = (real.as_of.isoformat(), real.cycle.pattern.label,
+                 real.cycle.stage.label if real.cycle.stage else None, real.safety.flag,
+                 {p.id: (p.strategy.label, p.position) for p in real.partners})
+        assert said == found, f"tests/golden/{name}.assessment.json no longer agrees with the engine"
+    return case, dataclasses.replace(real, interventions=chosen(hand["interventions"]))
+
+
+def graph_for(name: str, audience: str = "clinician", as_of: str | None = None) -> nx.DiGraph:
+    """Build the graph of a case from its real assessment, with the hand-picked interventions."""
+    case, assessment = assessment_for(name, as_of)
+    return build_cycle(case, assessment, audience)
 
 
 def nodes(graph: nx.DiGraph, kind: str) -> list[str]:
@@ -66,14 +95,18 @@ def test_pursue_withdraw_graph_attributes() -> None:
 
 
 def test_pursue_withdraw_moves_are_the_observed_behaviours() -> None:
-    """Each move node lists the partner's observed behaviours of one group, weightiest first."""
+    """Each move node lists the partner's observed behaviours of one group, best evidenced first.
+
+    The order is the engine's evidence strength (PartnerReading.ranked): 'misses the reach' and 'pulls away'
+    are equally evidenced (often in all three sessions, twice seen by the clinician), so their ids decide.
+    """
     graph = graph_for("rivera-okafor")
     moves = {n: (d["label"], d["items"], d["primary"]) for n, d in graph.nodes(data=True) if d["kind"] == "move"}
     assert moves == {
         "A:pursue": ("reaches harder", ("presses to talk", "asks to be reassured", "ramps up contact attempts",
                                         "watches for signs of distance"), True),
         "A:attack": ("turns sharp", ("criticises the person",), False),
-        "B:withdraw": ("pulls back", ("pulls away", "shuts down", "misses the reach", "plays down own needs"),
+        "B:withdraw": ("pulls back", ("misses the reach", "pulls away", "shuts down", "plays down own needs"),
                        True),
     }
 
@@ -204,25 +237,26 @@ def test_safety_notice_and_no_conjoint_work() -> None:
     graph = graph_for("hale-ortiz")
     assert (graph.graph["safety"], sorted(placed(graph))) == (
         True, ["individual-therapy", "safety-first", "soothe-the-alarm"])
-    assert graph.nodes["safety"]["label"] == (
+    assert graph.nodes[SAFETY_NOTICE]["label"] == (
         "Graham: restricts the other's choices (reported by the other partner) · "
         "Lucia: feels afraid of the other (reported by the partner themself) · "
         "The cycle drawn below does not explain or excuse these. · "
         "See each partner alone; do not use this picture with both in the room.")
-    assert placed(graph)["safety-first"] == (("safety",), None)
+    assert placed(graph)["safety-first"] == ((SAFETY_NOTICE,), None)
 
 
-def test_safety_behaviour_raises_the_notice_even_without_the_flag() -> None:
-    """A safety behaviour in the file draws the notice even if the assessment given says no flag."""
-    graph = graph_for("hale-ortiz", safety={"flag": False, "reasons": []})
-    assert (graph.graph["safety"], "int:name-the-cycle" in graph) == (True, False)
+def test_the_notice_follows_the_engines_safety_screen_alone() -> None:
+    """The drawing does not screen the file again: the notice and the withheld work follow Assessment.safety."""
+    case, assessment = assessment_for("hale-ortiz")
+    graph = build_cycle(case, dataclasses.replace(assessment, safety=Safety(False)))
+    assert (graph.graph["safety"], SAFETY_NOTICE in graph, "int:name-the-cycle" in graph) == (False, False, True)
 
 
 def test_couple_picture_under_a_safety_flag_shows_only_the_notice() -> None:
     """For the couple, a safety flag replaces the whole cycle with a neutral safety notice."""
     graph = graph_for("hale-ortiz", "couple")
-    assert (graph.graph["title"], list(graph.nodes)) == ("Graham and Lucia", ["safety"])
-    assert graph.nodes["safety"]["heading"] == "Making sure everyone is safe"
+    assert (graph.graph["title"], list(graph.nodes)) == ("Graham and Lucia", [SAFETY_NOTICE])
+    assert graph.nodes[SAFETY_NOTICE]["heading"] == "Making sure everyone is safe"
 
 
 # --- the couple's words ----------------------------------------------------------------------------
@@ -232,7 +266,7 @@ def test_couple_audience_uses_everyday_words_and_their_own_phrases() -> None:
     graph = graph_for("rivera-okafor", "couple")
     assert (graph.graph["title"], graph.nodes["B:withdraw"]["items"], graph.nodes["A:attack"]["items"]) == (
         "Maya and Tom: The chase",
-        ("goes quiet or leaves the room", "shuts down and goes silent", "doesn't notice or answer small reaches",
+        ("doesn't notice or answer small reaches", "goes quiet or leaves the room", "shuts down and goes silent",
          "insists they don't need anything: “I'm fine, I just need some quiet”"),
         ("points out what's wrong with the other: “you just don't care”",))
     helps = {d["id"]: d["label"] for _, d in graph.nodes(data=True) if d["kind"] == "intervention"}
@@ -289,11 +323,11 @@ sessions:
 
 
 def small_graph() -> nx.DiGraph:
-    """Build the small case's graph with a pursue-withdraw assessment and a trust intervention."""
-    data = {"as_of": "2026-01-10", "cycle": {"pattern": "pursue-withdraw", "stage": "escalation"},
-            "partners": {"P": {"strategy": "anxious"}, "Q": {"strategy": "avoidant"}},
-            "safety": {"flag": False}, "interventions": [{"id": "rebuild-trust", "for": ["P", "Q"]}]}
-    return build_cycle(parse_case(SMALL, "small.yaml"), data)
+    """Build the small case's graph (pursue-withdraw, Pat chasing) with only the trust intervention."""
+    case = parse_case(SMALL, "small.yaml")
+    real = assess(case)
+    assert (real.cycle.pattern.label, [p.role for p in real.partners]) == ("pursue-withdraw", ["pursuer", "withdrawer"])
+    return build_cycle(case, dataclasses.replace(real, interventions=chosen([{"id": "rebuild-trust", "for": ["P", "Q"]}])))
 
 
 def test_consecutive_moves_of_one_partner_answer_the_same_trigger() -> None:
@@ -316,9 +350,11 @@ def test_undetermined_partner_with_nothing_seen_has_no_move() -> None:
     text = SMALL.split("    episodes:")[0].replace("{partner: Q, behavior: withdrawal, frequency: often}",
                                                    "{partner: P, behavior: bid, frequency: often}")
     text = text.replace("      - {partner: Q, behavior: betrayal, frequency: rarely}\n", "")
-    data = {"as_of": "2026-01-10", "cycle": {"pattern": "undetermined", "stage": None}, "interventions": []}
-    graph = build_cycle(parse_case(text, "small.yaml"), data)
-    assert nodes(graph, "move") == ["P:attack", "P:connect", "P:pursue"]
+    case = parse_case(text, "small.yaml")
+    result = assess(case)
+    graph = build_cycle(case, result)
+    assert (result.cycle.pattern.label, nodes(graph, "move")) == (
+        "undetermined", ["P:attack", "P:connect", "P:pursue"])
 
 
 # --- every case, with its real assessment -----------------------------------------------------------
@@ -327,8 +363,9 @@ def test_undetermined_partner_with_nothing_seen_has_no_move() -> None:
 def test_every_case_draws_an_honest_loop(path: Path) -> None:
     """Each case's graph matches its assessment, closes its loop unless undetermined, and respects safety."""
     case = load_case(path)
-    result = assess(case).as_dict()
-    graph = build_cycle(case, result)
+    assessment = assess(case)
+    result = assessment.as_dict()
+    graph = build_cycle(case, assessment)
     drawn = sorted(d["id"] for _, d in graph.nodes(data=True) if d["kind"] == "intervention")
     expected = sorted(i["id"] for i in result["interventions"]
                       if not (graph.graph["safety"] and i["conjoint"]))

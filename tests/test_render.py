@@ -1,7 +1,8 @@
 """Drawing the cycle: golden DOT text, real renders through Graphviz, and 'dynamics render'.
 
-The golden files in tests/golden/*.dot are the DOT text for a case and its hand-made assessment
-(tests/golden/*.assessment.json). After an intended change to the drawing, regenerate them with
+The golden files in tests/golden/*.dot are the DOT text for a case's real assessment with the
+interventions of its hand-made assessment (tests/golden/*.assessment.json, which must otherwise agree with
+the engine). After an intended change to the drawing, regenerate them with
 
     DYNAMICS_REGOLD=1 pytest tests/test_render.py -k golden
 
@@ -10,6 +11,7 @@ and look at the difference (git diff tests/golden) before committing it.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -25,6 +27,8 @@ from dynamics.cli import cli
 from dynamics.diagram.graph import build_cycle
 from dynamics.errors import DynamicsError
 from dynamics.diagram.render import GraphvizMissing, render, to_dot
+from dynamics.inference.reading import Intervention
+from dynamics.knowledge import files as knowledge
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "cases"
@@ -41,10 +45,26 @@ GOLDEN_CASES = [
 ]
 
 
+def assessment_for(name: str):
+    """Return a case's real assessment with the interventions of its hand-made one, which must agree with it."""
+    case = load_case(CASES / f"{name}.yaml")
+    real = assess(case)
+    hand = json.loads((GOLDEN / f"{name}.assessment.json").read_text(encoding="utf-8"))
+    said = (hand["as_of"], hand["cycle"]["pattern"], hand["cycle"]["stage"], hand["safety"]["flag"],
+            {pid: (p["strategy"], p["position"]) for pid, p in hand["partners"].items()})
+    found = (real.as_of.isoformat(), real.cycle.pattern.label, real.cycle.stage.label if real.cycle.stage else None,
+             real.safety.flag, {p.id: (p.strategy.label, p.position) for p in real.partners})
+    assert said == found, f"tests/golden/{name}.assessment.json no longer agrees with the engine"
+    catalog = knowledge.read("interventions.yaml")["interventions"]
+    chosen = tuple(Intervention(i["id"], tuple(i["for"]), catalog[i["id"]]["title"], "", (),
+                                int(catalog[i["id"]]["priority"]), i["conjoint"]) for i in hand["interventions"])
+    return case, dataclasses.replace(real, interventions=chosen)
+
+
 def graph_for(name: str, audience: str = "clinician"):
-    """Build a case's graph from its hand-made assessment."""
-    data = json.loads((GOLDEN / f"{name}.assessment.json").read_text(encoding="utf-8"))
-    return build_cycle(load_case(CASES / f"{name}.yaml"), data, audience)
+    """Build a case's graph from its real assessment with the hand-picked interventions."""
+    case, assessment = assessment_for(name)
+    return build_cycle(case, assessment, audience)
 
 
 @pytest.mark.parametrize(("name", "audience"), GOLDEN_CASES, ids=lambda v: v)
@@ -224,3 +244,73 @@ def test_svg_names_partners_intervention_titles_and_safety(path):
     missing = [p.name for p in case.partners if p.name not in text]
     missing += [i["title"] for i in data["interventions"] if i["title"] not in text]
     assert (missing, data["safety"]["flag"] == ("Safety concern" in text)) == ([], True)
+
+
+# --- who plays which part is the rules' conclusion ------------------------------------------------------
+
+PARTS_OF = {"pursue-withdraw": {"pursuer", "withdrawer"}, "pursue-soothe": {"pursuer", "secure-soother"},
+            "quiet-asymmetry": {"secure-giver", "quiet-avoider"}, "attack-attack": {"attacker"},
+            "withdraw-withdraw": {"withdrawer"}, "none": {"connected"}}
+
+
+def test_build_cycle_reads_the_typed_assessment_only() -> None:
+    """The diagram draws from the Assessment's attributes; the JSON dictionary has no parts or evidence in it."""
+    case, assessment = assessment_for("rivera-okafor")
+    with pytest.raises(TypeError):
+        build_cycle(case, assessment.as_dict())
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_the_drawn_parts_and_words_are_the_rules(path: Path) -> None:
+    """Each partner's part and below-the-line words are PartnerReading.role and .voice, and the moves drawn are
+    the behaviours the engine holds evidence for, best evidenced first."""
+    case = load_case(path)
+    result = assess(case)
+    graph = build_cycle(case, result)
+    voices = {d["partner"]: d["voice"] for _, d in graph.nodes(data=True) if d["kind"] == "below"}
+    assert graph.graph["roles"] == tuple((p.id, p.role) for p in result.partners)
+    assert voices == {p.id: p.voice for p in result.partners if p.voice}
+    for _, d in graph.nodes(data=True):
+        if d["kind"] == "move":
+            reading = result.partner(d["partner"])
+            held = [b for b in reading.ranked(d["group"]) if b in d["behaviors"]]
+            assert list(d["behaviors"]) == held and all(reading.weight(d["group"]) > 0 for _ in held)
+
+
+def test_every_part_the_rules_give_is_a_position_of_the_pattern() -> None:
+    """The roles layer concludes only positions of rules/cycle.yaml, and for each pattern only its `parts`."""
+    from dynamics.knowledge.language import load_knowledge
+    cycle = knowledge.read("cycle.yaml")
+    kb = load_knowledge()
+    given = {dict(slots)[slot] for rule in kb.rules for template, slots in rule.asserts if template == "role"
+             for slot in ("role", "voice") if isinstance(dict(slots)[slot], str)}
+    assert given <= set(cycle["positions"])
+    assert {p: set(cycle["patterns"][p]["parts"]) for p in PARTS_OF} == PARTS_OF
+    assert all(set(cycle["positions"][part]["groups"]) for parts in PARTS_OF.values() for part in parts)
+
+
+@pytest.mark.parametrize("pattern", sorted(PARTS_OF))
+def test_parts_stay_complementary_whatever_the_clinician_sets(pattern: str) -> None:
+    """With the pattern and both strategies set by the clinician, every partner gets a part of the pattern, the
+    two parts differ where the pattern has two, and a fearful partner who pursues or withdraws gets the fearful voice."""
+    import itertools
+    import yaml
+
+    from dynamics.case.model import parse_case
+    text = (CASES / "rivera-okafor.yaml").read_text(encoding="utf-8")
+    date = yaml.safe_load(text)["sessions"][-1]["date"]
+    strategies = ("anxious", "avoidant", "fearful", "secure", "undetermined")
+    wrong = []
+    for first, second in itertools.product(strategies, strategies):
+        notes = "".join(f"  - {{kind: override, date: {date}, by: T, conclusion: {path}, value: {value}, reason: t}}\n"
+                        for path, value in (("cycle.pattern", pattern), ("partners.A.strategy", first),
+                                            ("partners.B.strategy", second)))
+        case = parse_case(text.split("\nannotations:")[0] + "\nannotations:\n" + notes, "forced.yaml")
+        result = assess(case)
+        roles = [p.role for p in result.partners]
+        voices = [p.voice for p in result.partners]
+        wanted = ["fearful" if p.role in ("pursuer", "withdrawer") and p.strategy.label == "fearful" else p.role
+                  for p in result.partners]
+        if set(roles) != PARTS_OF[pattern] or voices != wanted:
+            wrong.append((first, second, roles, voices))
+    assert wrong == []

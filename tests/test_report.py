@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html.parser
 import re
 from pathlib import Path
@@ -14,7 +15,9 @@ from dynamics.case.model import load_case
 from dynamics.output.charts import ratio_words, trend_svg
 from dynamics.cli import cli
 from dynamics.output.charts import inline_svg
-from dynamics.output.report import build_report
+from dynamics.inference.reading import SessionTrend, Trends
+from dynamics.knowledge.vocabulary import vocabulary
+from dynamics.output.report import build_report, chart_groups, words as report_words
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 ALL = sorted(p.stem for p in CASES.glob("*.yaml"))
@@ -148,6 +151,54 @@ def test_couple_handout_keeps_the_clinicians_steps_out(tmp_path):
     assert steps == ({"safety-first": ""} if context["safety"]["flag"] else {})
 
 
+def test_trend_chart_draws_every_charted_group_with_a_line_of_its_own():
+    """The chart draws the groups the vocabulary marks `charted`, each with a line in words.yaml, connecting first."""
+    lines = report_words()["chart_lines"]
+    assert (sorted(chart_groups()), chart_groups()[0], len({tuple(lines[g]) for g in chart_groups()})) == (
+        sorted(vocabulary().marked("charted")), vocabulary().marked("bond")[0], len(chart_groups()))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_partner_cards_show_the_engines_part_and_safety_concerns(name):
+    """Each partner's position is the one their part in the cycle speaks with; concerns are the engine's."""
+    from dynamics.knowledge import files as knowledge
+    case = load_case(CASES / f"{name}.yaml")
+    result = assess(case)
+    context = build_report(case, result, "clinician").context
+    positions = knowledge.read("cycle.yaml")["positions"]
+    wanted = [positions[p.voice]["title"] if p.voice else None for p in result.partners]
+    assert [p["position_title"] for p in context["partners"]] == wanted
+    assert len(context["concerns"]) == len(result.safety.concerns)
+    assert [c.split(":")[0] for c in context["concerns"]] == [result.partner(c.partner).name
+                                                             for c in result.safety.concerns]
+
+
+def test_a_bug_while_drawing_is_not_turned_into_a_note(monkeypatch):
+    """Only Graphviz missing or failing becomes a note in the report; any other error surfaces."""
+    from dynamics.output import report as report_module
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+    monkeypatch.setattr(report_module, "render", broken)
+    case = load_case(CASES / "rivera-okafor.yaml")
+    with pytest.raises(ValueError):
+        build_report(case, assess(case), "clinician")
+
+
+def test_graphviz_failing_is_a_note_in_the_report(monkeypatch):
+    """When Graphviz cannot draw, the report still comes, saying so where the diagram would be."""
+    from dynamics.diagram.render import GraphvizFailed
+    from dynamics.output import report as report_module
+
+    def failing(*args, **kwargs):
+        raise GraphvizFailed("Graphviz could not draw the cycle", file="dot")
+    monkeypatch.setattr(report_module, "render", failing)
+    case = load_case(CASES / "rivera-okafor.yaml")
+    diagram = build_report(case, assess(case), "clinician").context["diagram"]
+    assert (diagram["svg"], diagram["note"]) == (
+        None, "The cycle diagram could not be drawn (GraphvizFailed); run 'dynamics render' for details.")
+
+
 def test_report_as_of_an_earlier_session(tmp_path):
     """--as-of reports on the sessions up to that date only."""
     out = tmp_path / "early.md"
@@ -195,16 +246,15 @@ def test_ratio_words_read_like_a_ratio():
 
 def test_trend_chart_draws_one_point_per_session_and_partner_group():
     """The chart has one ratio point per session and one point per session for each group a partner shows."""
-    trends = {"sessions": [
-        {"date": "2026-01-05", "ratio": 0.5, "positive": 2, "negative": 4,
-         "groups": {"A": {"pursue": 4, "withdraw": 0, "attack": 0, "connect": 2, "drift": 0},
-                    "B": {"pursue": 0, "withdraw": 4, "attack": 0, "connect": 0, "drift": 0}}},
-        {"date": "2026-01-12", "ratio": 2.0, "positive": 4, "negative": 2,
-         "groups": {"A": {"pursue": 2, "withdraw": 0, "attack": 0, "connect": 2, "drift": 0},
-                    "B": {"pursue": 0, "withdraw": 0, "attack": 0, "connect": 2, "drift": 0}}}],
-        "changes": {}}
+    def groups(**scores):
+        return tuple((g, float(scores.get(g, 0))) for g in ("pursue", "withdraw", "attack", "connect", "drift"))
+    trends = Trends((
+        SessionTrend(dt.date(2026, 1, 5), 0.5, 2, 4, (("A", groups(pursue=4, connect=2)), ("B", groups(withdraw=4)))),
+        SessionTrend(dt.date(2026, 1, 12), 2.0, 4, 2, (("A", groups(pursue=2, connect=2)), ("B", groups(connect=2))))),
+        ())
+    order = ("connect", "pursue", "withdraw", "attack", "drift")
     words = {"caption": "c", "ratio_title": "r", "target": "t", "groups_title": "g",
-             "groups": {g: g for g in ("connect", "pursue", "withdraw", "attack", "drift")}}
+             "groups": {g: g for g in order}, "lines": {g: ("#000000", "") for g in order}}
     svg = trend_svg(trends, {"A": "Ann", "B": "Bo"}, words)
     titles = re.findall(r"<title>([^<]*)</title>", svg)
     assert titles == ["c", "2026-01-05: 2 positive, 4 negative", "2026-01-12: 4 positive, 2 negative",

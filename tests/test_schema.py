@@ -262,3 +262,51 @@ def test_schema_command_reports_an_unwritable_file(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", f"{target}: cannot write the schema (No such file or directory); "
                "check that the folder exists and that you may write there\n")
+
+
+def test_schema_format_json_is_the_default() -> None:
+    """'--format json' prints exactly what 'dynamics schema' prints without it."""
+    plain = CliRunner().invoke(cli, ["schema"])
+    explicit = CliRunner().invoke(cli, ["schema", "--format", "json"])
+    assert (explicit.exit_code, explicit.output) == (0, plain.output)
+
+
+def test_format_reference_refuses_a_key_without_a_meaning(monkeypatch) -> None:
+    """A schema key with no hand-written meaning stops the reference instead of leaving a gap."""
+    from dynamics.case import formatdoc, formattext
+    meanings = {section: dict(keys) for section, keys in formattext.MEANINGS.items()}
+    del meanings["observation"]["note"]
+    monkeypatch.setattr(formattext, "MEANINGS", meanings)
+    with pytest.raises(formatdoc.FormatDocError, match="'note'"):
+        formatdoc.format_reference()
+
+
+def test_format_reference_refuses_a_meaning_without_a_key(monkeypatch) -> None:
+    """A meaning for a key the schema no longer has stops the reference too."""
+    from dynamics.case import formatdoc, formattext
+    meanings = {section: dict(keys) for section, keys in formattext.MEANINGS.items()}
+    meanings["session"]["mood"] = "How the session felt."
+    monkeypatch.setattr(formattext, "MEANINGS", meanings)
+    with pytest.raises(formatdoc.FormatDocError, match="mood"):
+        formatdoc.format_reference()
+
+
+def test_format_reference_shows_the_loaders_own_messages() -> None:
+    """Each sample error in the reference is the message the loader gives for that broken example."""
+    from dynamics.case import formatdoc, formattext
+    from dynamics.errors import CaseError
+    text = formatdoc.format_reference()
+    for _, old, new in formattext.MISTAKES.values():
+        with pytest.raises(CaseError) as caught:
+            parse_case(formattext.EXAMPLE.replace(old, new), "case.yaml")
+        assert f"`{caught.value}`" in text
+
+
+def test_format_reference_ecr_r_scoring_follows_the_instrument() -> None:
+    """The ECR-R section lists the reverse-keyed items and the scales the scorer uses."""
+    from dynamics.case import formatdoc
+    from dynamics.case.instruments import ECR_R_REVERSED, ECR_R_SCALES
+    section = formatdoc.format_reference().split("## ECR-R", 1)[1].split("\n## ", 1)[0]
+    assert ", ".join(map(str, sorted(ECR_R_REVERSED))) in section
+    assert all(f"`{scale}`: the mean of items {items[0]}-{items[-1]}" in section
+               for scale, items in ECR_R_SCALES.items())

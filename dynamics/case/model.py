@@ -12,13 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CaseError
+from ..knowledge.labels import JUDGEMENTS, Judgement
 from ..yamlnodes import MAX_BYTES, too_large
 
 FORMAT_VERSION = 1
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 PARTNER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
-ANNOTATION_KINDS = ("note", "observe", "episode", "session", "confirm", "reject", "override")
+ANNOTATION_KINDS = ("note", "observe", "episode", "session") + JUDGEMENTS
+# What the loader fills in when an observation or an episode leaves a key out.
+DEFAULT_FREQUENCY = "sometimes"
+DEFAULT_SOURCE = "clinician"
+DEFAULT_EPISODE_LABEL = "episode at line {line}"
 
 # The keys each annotation kind requires and allows: (required, optional).
 _ANNOTATION_KEYS = {
@@ -26,9 +31,9 @@ _ANNOTATION_KEYS = {
     "observe": (("partner", "behavior"), ("frequency", "session", "text", "source")),
     "episode": (("label",), ("session",)),
     "session": (("session",), ()),
-    "confirm": (("conclusion",), ("value", "reason")),
-    "reject": (("conclusion", "reason"), ("value",)),
-    "override": (("conclusion", "value", "reason"), ()),
+    Judgement.CONFIRM.value: (("conclusion",), ("value", "reason")),
+    Judgement.REJECT.value: (("conclusion", "reason"), ("value",)),
+    Judgement.OVERRIDE.value: (("conclusion", "value", "reason"), ()),
 }
 
 
@@ -52,8 +57,8 @@ class Observation:
     """A behaviour seen in session or reported, with how often and by whom."""
     partner: str
     behavior: str
-    frequency: str = "sometimes"
-    source: str = "clinician"
+    frequency: str = DEFAULT_FREQUENCY
+    source: str = DEFAULT_SOURCE
     note: str | None = None
     line: int = 0
     column: int = 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..knowledge import labels
-from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, FORMAT_VERSION, ISO_DATE, PARTNER_ID, Annotation,
-                   Case, Episode, Observation, Partner, Relationship, Session, Step)
+from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, DEFAULT_EPISODE_LABEL, DEFAULT_FREQUENCY,
+                    DEFAULT_SOURCE, FORMAT_VERSION, ISO_DATE, PARTNER_ID, Annotation, Case, Episode, Observation,
+                    Partner, Relationship, Session, Step)
 from ..errors import CaseError, one_of, shorten, suggest
 from .instruments import INSTRUMENTS
 from ..knowledge.vocabulary import vocabulary
@@ -244,9 +245,9 @@ def _observation(reader: _Reader, node: Node, ids: tuple[str, ...]) -> Observati
     behavior = _behavior(reader, fields["behavior"])
     vocab = vocabulary()
     frequency = reader.choice(fields["frequency"], "frequency", vocab.frequency_ids) \
-        if "frequency" in fields else "sometimes"
+        if "frequency" in fields else DEFAULT_FREQUENCY
     source = reader.choice(fields["source"], "source", tuple(vocab.reporter_weight)) \
-        if "source" in fields else "clinician"
+        if "source" in fields else DEFAULT_SOURCE
     note = reader.string(fields["note"], "note") if "note" in fields and fields["note"].value is not None \
         else None
     return Observation(partner, behavior, frequency, source, note, node.line, node.column)
@@ -255,7 +256,8 @@ def _observation(reader: _Reader, node: Node, ids: tuple[str, ...]) -> Observati
 def _episode(reader: _Reader, node: Node, ids: tuple[str, ...]) -> Episode:
     """Check one episode and return it with its steps in order."""
     fields = reader.mapping(node, "an episode", ("steps",), ("label",))
-    label = reader.string(fields["label"], "episode label") if "label" in fields else f"episode at line {node.line}"
+    label = reader.string(fields["label"], "episode label") if "label" in fields \
+        else DEFAULT_EPISODE_LABEL.format(line=node.line)
     steps = []
     for step in reader.sequence(fields["steps"], "episode steps",
                                 "list the moves in order, each as '- {partner: A, behavior: bid}'"):
@@ -327,7 +329,7 @@ def _annotations(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Ann
                 values[key] = reader.choice(sub, "source", tuple(vocabulary().reporter_weight))
             else:
                 values[key] = reader.string(sub, key)
-        if kind in ("override", "confirm", "reject") and values.get("value") is not None:
+        if kind in labels.JUDGEMENTS and values.get("value") is not None:
             allowed = labels.CONCLUSIONS[labels.conclusion_key(values["conclusion"])]
             reader.choice(fields["value"], f"value for {values['conclusion']}", allowed,
                           "use one of " + ", ".join(allowed))
@@ -337,6 +339,4 @@ def _annotations(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Ann
 
 def _conclusion_path(reader: _Reader, node: Node, ids: tuple[str, ...]) -> str:
     """Return a conclusion path: a partner's strategy or a couple-level conclusion."""
-    paths = tuple(f"partners.{pid}.strategy" for pid in ids) + tuple(
-        p for p in labels.CONCLUSIONS if not p.startswith("partners."))
-    return reader.choice(node, "conclusion", paths)
+    return reader.choice(node, "conclusion", labels.conclusion_paths(ids))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from ..knowledge import labels
-from .model import _ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, FORMAT_VERSION, ISO_DATE, PARTNER_ID
+from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, DEFAULT_FREQUENCY, DEFAULT_SOURCE, FORMAT_VERSION,
+                    ISO_DATE, PARTNER_ID)
 from .instruments import INSTRUMENTS
 from ..knowledge.vocabulary import vocabulary
 
@@ -55,10 +56,10 @@ def _definitions() -> dict:
                      "description": "A behaviour id from the vocabulary ('dynamics rules vocabulary')."},
         "frequency": {"type": "string", "enum": list(vocab.frequency_ids),
                       "enumDescriptions": [f.words for f in vocab.frequencies],
-                      "description": "How often the behaviour shows; 'sometimes' when left out."},
+                      "description": f"How often the behaviour shows; '{DEFAULT_FREQUENCY}' when left out."},
         "source": {"type": "string", "enum": [r.id for r in vocab.reporters],
                    "enumDescriptions": [r.words for r in vocab.reporters],
-                   "description": "Who reported it; 'clinician' when left out."},
+                   "description": f"Who reported it; '{DEFAULT_SOURCE}' when left out."},
         "partner": _closed({"id": _ref("partner_id"),
                             "name": {"type": "string", "description": "Display name (default: the id)."}},
                            ("id",)),

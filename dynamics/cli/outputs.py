@@ -28,7 +28,8 @@ def report(case: Path, output: Path, as_of, audience: str) -> None:
     kind = "." + output_kind(output, {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"},
                               "report", "name the output OUT.html or OUT.md")
     loaded = load_case(case)
-    result = build_report(loaded, assess(loaded, as_of), audience)
+    assessment = assess(loaded, as_of)
+    result = build_report(loaded, assessment, audience)
     if kind in (".html", ".htm"):
         write_atomic(output, result.html())
     else:
@@ -39,7 +40,7 @@ def report(case: Path, output: Path, as_of, audience: str) -> None:
         if result.trend_svg:
             write_atomic(trends, result.trend_svg)
         write_atomic(output, result.markdown(diagram.name, trends.name))
-    if audience == "couple" and result.context["safety"]["flag"]:
+    if audience == "couple" and assessment.safety.flag:
         click.echo(f"dynamics report: {case}: a safety concern is flagged; read the handout before "
                    "giving it to either partner", err=True)
 
@@ -96,22 +97,31 @@ def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, quiet:
 # --- schema --------------------------------------------------------------------------------------
 
 @click.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
+              help="json: the JSON Schema, for editors. markdown: the case-file format reference for people, "
+                   "as in docs/case-format.md.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the schema to FILE instead of printing it.")
-def schema(output: Path | None) -> None:
+              help="Write the schema (or the reference) to FILE instead of printing it.")
+def schema(fmt: str, output: Path | None) -> None:
     """Print the JSON Schema for case files, for completion and checking in an editor.
 
     The schema is generated from the vocabulary, so it always lists the current behaviour ids. Save it
-    and point your editor's YAML support at it (see 'Editor support' in the README).
+    and point your editor's YAML support at it (see 'Editor support' in the README). With --format
+    markdown, print the case-file format reference instead: every key, the behaviour ids, frequencies,
+    sources, the ECR-R scoring and the checks a schema cannot express, generated from the same code.
     """
-    import json
+    if fmt == "markdown":
+        from ..case.formatdoc import format_reference
+        text, what = format_reference(), "the format reference"
+    else:
+        import json
 
-    from ..case.schema import case_schema
-    text = json.dumps(case_schema(), sort_keys=True, indent=2) + "\n"
+        from ..case.schema import case_schema
+        text, what = json.dumps(case_schema(), sort_keys=True, indent=2) + "\n", "the schema"
     if output is None:
         click.echo(text, nl=False)
         return
-    write_atomic(output, text, "the schema")
+    write_atomic(output, text, what)
 
 
 # --- intake --------------------------------------------------------------------------------------
@@ -139,7 +149,8 @@ def render(case: Path, output: Path, fmt: str | None, as_of, audience: str) -> N
     fmt = output_kind(output, DIAGRAM_FORMATS, "diagram",
                        "name it OUT.svg, OUT.png, OUT.pdf or OUT.dot, or add --format", forced=fmt)
     loaded = load_case(case)
-    graph = build_cycle(loaded, assess(loaded, as_of), audience=audience)
+    assessment = assess(loaded, as_of)
+    graph = build_cycle(loaded, assessment, audience=audience)
     try:
         write_atomic(output, draw(graph, fmt))
     except GraphvizMissing:
@@ -148,6 +159,6 @@ def render(case: Path, output: Path, fmt: str | None, as_of, audience: str) -> N
         click.echo(f"dynamics render: Graphviz is not installed, so wrote {fallback} instead of {output.name}; "
                    "install it (apt install graphviz, brew install graphviz, or https://graphviz.org/download/) "
                    "and run again", err=True)
-    if audience == "couple" and graph.graph.get("safety"):
+    if audience == "couple" and assessment.safety.flag:
         click.echo(f"dynamics render: {case}: a safety concern is flagged, so the couple's picture shows "
                    "only the safety notice", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import boxes
 from .dotlabels import attrs, q
+from .loop import SAFETY_NOTICE
 from .palette import FONT, GREY, HELP, PARTNER_COLOURS
 
 ENGINE = "dot"
@@ -67,10 +68,10 @@ class _Writer:
     def heading(self) -> str:
         """Return the heading's label, with the safety panel and the first steps that still apply."""
         panel = None
-        if "safety" in self.g:
+        if SAFETY_NOTICE in self.g:
             steps = [self.g.nodes[n]["label"] for n in self.nodes("intervention")
-                     if "safety" in (self.g.nodes[n].get("targets") or ())]
-            panel = boxes.safety_panel(self.g.nodes["safety"], steps)
+                     if SAFETY_NOTICE in (self.g.nodes[n].get("targets") or ())]
+            panel = boxes.safety_panel(self.g.nodes[SAFETY_NOTICE], steps)
         return boxes.heading(self.g.graph, panel)
 
     def key_node(self) -> None:
@@ -199,7 +200,7 @@ class _Writer:
     def points(self, node: str) -> list[str]:
         """Return the drawn nodes an intervention points at: moves, notes, or a main link's waypoint."""
         d = self.g.nodes[node]
-        found = [t for t in d.get("targets") or () if t != "safety"]
+        found = [t for t in d.get("targets") or () if t != SAFETY_NOTICE]
         link = d.get("link")
         if link and self.is_main(*link):
             found.append(self.via(*link))
@@ -215,7 +216,7 @@ class _Writer:
         for node in (n for n, d in self.g.nodes(data=True) if d["kind"] == "intervention"):
             points = tuple(self.points(node))
             if not points:
-                if "safety" not in (self.g.nodes[node].get("targets") or ()):
+                if SAFETY_NOTICE not in (self.g.nodes[node].get("targets") or ()):
                     spare.append(node)
                 continue
             shared = all(p in self.g and self.g.nodes[p].get("primary") for p in points)

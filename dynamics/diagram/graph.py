@@ -1,31 +1,35 @@
 """The couple's cycle as a graph: each partner's moves, what may lie beneath them, and where help breaks in.
 
 `build_cycle` returns a networkx.DiGraph and nothing else; `dynamics.render` turns it into DOT or a
-picture. The graph is pure data so that tests (and other tools) can read its structure. This module
-builds it and adds the nodes; `dynamics.roles` says who plays which part, `dynamics.loop` adds the
-links and the interventions, and `dynamics.wording` chooses every word shown.
+picture. The graph is pure data so that tests (and other tools) can read its structure. Everything it
+shows is a conclusion of the rules, read from the typed Assessment: each partner's part in the loop and
+whose words go below the line (`PartnerReading.role`, `.voice`), the behaviours in each move and their
+order (the engine's evidence, `PartnerReading.ranked`), the safety notice (`Assessment.safety`) and the
+interventions. This module adds the nodes; `dynamics.roles` says which groups a part is drawn from,
+`dynamics.loop` adds the links (from the episodes' order of steps, drawing what happened) and the
+interventions, and `dynamics.wording` chooses every word shown.
 
-Graph attributes: title, subtitle, pattern, stage, safety, audience, as_of, partners ((id, name), ...).
-Node attributes: kind (move | below | intervention | note | safety), partner, label, plus
-  move:         group, items (the observed behaviours, most weighty first), behaviors, primary, new, role
+Graph attributes: title, subtitle, pattern, stage, safety, audience, as_of, partners ((id, name), ...),
+roles ((id, role), ...).
+Node attributes: kind (move | below | intervention | note | notice), partner, label, plus
+  move:         group, items (the observed behaviours, best evidenced first), behaviors, primary, new, role
   below:        layer (perception | surface | primary | need), heading
-  intervention: id, interrupts, targets (move or note ids), link ((u, v) or None)
+  intervention: id, interrupts, targets (move, note or notice ids), link ((u, v) or None)
+  notice:       heading (the safety notice, node id SAFETY_NOTICE)
 Edge attributes: kind (triggers | interrupts | below), label; a triggers edge also carries weight
 (how many episode steps showed it, 0 when only inferred) and interrupted_by (intervention node ids).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import networkx as nx
 
 from . import wording
 from ..errors import InputError
-from ..inference.facts import sessions_up_to
-from .loop import LOOP_GROUPS, add_interventions, add_triggers, moves
-from .roles import ROLE_GROUPS, assign_roles, behavior_scores, group_score, ranked, voice
+from ..inference.reading import Assessment, PartnerReading
 from ..knowledge.vocabulary import vocabulary
+from .loop import SAFETY_NOTICE, TRUST_NOTE, add_interventions, add_triggers, moves
+from .roles import lead_first, role_groups
 
 AUDIENCES = ("clinician", "couple")
 MOVING_STAGES = ("de-escalation", "restructuring", "consolidation")
@@ -33,82 +37,82 @@ MAX_ITEMS = 4            # behaviours listed in one move box
 SECONDARY_SHARE = 0.25   # a second group is drawn when it weighs at least this share of the main one
 
 
-def build_cycle(case, assessment, audience: str = "clinician") -> nx.DiGraph:
+def build_cycle(case, assessment: Assessment, audience: str = "clinician") -> nx.DiGraph:
     """Return the couple's cycle as a directed graph, for a clinician or for the couple."""
     if audience not in AUDIENCES:
         raise InputError(f"unknown audience '{audience}'", file="--audience",
                          hint=f"use one of {', '.join(AUDIENCES)}")
-    data = assessment.as_dict() if hasattr(assessment, "as_dict") else assessment
-    as_of = _date(data.get("as_of"))
-    sessions = sessions_up_to(case, as_of) or case.sessions
-    pattern = data.get("cycle", {}).get("pattern") or "undetermined"
-    stage = data.get("cycle", {}).get("stage") if pattern not in ("none", "undetermined") else None
-    concerns = _safety_concerns(case, sessions)
-    flagged = bool(data.get("safety", {}).get("flag")) or bool(concerns)
+    if not isinstance(assessment, Assessment):
+        raise TypeError(f"build_cycle needs the Assessment that assess() returns, not {type(assessment).__name__}")
+    sessions = assessment.run.sessions
+    pattern = assessment.cycle.pattern
+    stage = assessment.cycle.stage.label if assessment.cycle.stage else None
+    flagged = assessment.safety.flag
     names = {p.id: p.name for p in case.partners}
+    partners = [assessment.partner(pid) for pid in case.partner_ids]
 
     graph = nx.DiGraph()
-    graph.graph.update(wording.titles(names, case.partner_ids, pattern, stage, audience, sessions[-1].date))
-    graph.graph.update(pattern=pattern, stage=stage, safety=flagged, audience=audience,
+    graph.graph.update(wording.titles(names, case.partner_ids, pattern.label, stage, audience, sessions[-1].date))
+    graph.graph.update(pattern=pattern.label, stage=stage, safety=flagged, audience=audience,
                        as_of=sessions[-1].date.isoformat(),
                        partners=tuple((p.id, p.name) for p in case.partners))
     if flagged and audience == "couple":
         _add_couple_safety(graph)
         return graph
 
-    scores = behavior_scores(sessions)
-    roles = assign_roles(case.partner_ids, pattern, data.get("partners", {}), scores)
-    voices = {pid: voice(role, data.get("partners", {}).get(pid, {})) for pid, role in roles.items()}
-    graph.graph["roles"] = tuple((pid, roles[pid]) for pid in case.partner_ids)
+    graph.graph["roles"] = tuple((p.id, p.role) for p in partners)
     quotes = wording.quotes(sessions) if audience == "couple" else {}
-    for pid in case.partner_ids:
-        _add_moves(graph, pid, roles[pid], scores, audience, quotes, stage in MOVING_STAGES,
-                   stage == "consolidation")
-        if voices[pid]:
-            _add_below(graph, pid, voices[pid], audience)
-    add_triggers(graph, case.partner_ids, sessions, pattern, audience)
-    _add_trust(graph, case, scores, audience)
-    if pattern == "undetermined":
+    for p in partners:
+        _add_moves(graph, p, audience, quotes, stage in MOVING_STAGES, stage == "consolidation")
+        if p.voice:
+            _add_below(graph, p.id, p.voice, audience)
+    add_triggers(graph, case.partner_ids, sessions, pattern.determined, audience)
+    _add_trust(graph, partners, names, audience)
+    if not pattern.determined:
         graph.add_node("note:unclear", kind="note", partner=None, **wording.unclear_note(audience))
     if flagged:
-        graph.add_node("safety", kind="safety", partner=None, label=wording.safety_label(concerns, names),
+        graph.add_node(SAFETY_NOTICE, kind="notice", partner=None,
+                       label=wording.safety_label(assessment.safety.concerns, names),
                        heading=wording.SAFETY_HEADING)
-    add_interventions(graph, data.get("interventions", []), roles, flagged, audience)
+    add_interventions(graph, assessment.interventions, lead_first(partners, pattern.label), flagged, audience)
     return graph
-
-
-def _date(value) -> dt.date | None:
-    """Return an ISO date (or a date, or None) as a date or None."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 # --- nodes ----------------------------------------------------------------------------------------
 
-def _add_moves(graph, pid, role, scores, audience, quotes, new_moves: bool, fading: bool) -> None:
-    """Add a partner's moves: one node per behaviour group their role draws on, if seen enough."""
+def seen(p: PartnerReading, group: str) -> list[str]:
+    """Return a partner's behaviours of one group that the evidence holds, the best evidenced first.
+
+    A behaviour recorded only as 'never' carries no evidence, and is not drawn as something they do.
+    """
+    return [e.behavior for e in p.evidence if e.group == group and e.strength > 0]
+
+
+def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fading: bool) -> None:
+    """Add a partner's moves: one node per behaviour group their part draws on, if seen enough."""
     vocab = vocabulary()
-    groups = ROLE_GROUPS[role] + (("drift",) if "drift" not in ROLE_GROUPS[role] else ())
-    if new_moves and "connect" not in groups:
-        groups += ("connect",)
-    weights = {g: group_score(scores, pid, g) for g in groups}
-    main = groups[0] if role is not None else max(groups, key=lambda g: (weights[g], -groups.index(g)))
-    if role is None and weights[main] == 0:
+    loop, bond, erosion = vocab.marked("loop"), vocab.marked("bond"), vocab.marked("erosion")
+    groups = role_groups(p.role)
+    groups += tuple(g for g in erosion if g not in groups)
+    if new_moves:
+        groups += tuple(g for g in bond if g not in groups)
+    weights = {g: p.weight(g) for g in groups}
+    main = groups[0] if p.role is not None else max(groups, key=lambda g: (weights[g], -groups.index(g)))
+    if p.role is None and weights[main] == 0:
         return  # nothing seen yet, and no pattern to say what their move would be
-    if role is not None and weights[main] == 0:
-        seen = [g for g in groups if weights[g] > 0 and g != "drift"]
-        main = max(seen, key=lambda g: weights[g]) if seen else main
+    if p.role is not None and weights[main] == 0:
+        drawn = [g for g in groups if weights[g] > 0 and g not in erosion]
+        main = max(drawn, key=lambda g: weights[g]) if drawn else main
     floor = SECONDARY_SHARE * weights[main]
     for group in groups:
         if group != main and (weights[group] == 0 or weights[group] < floor):
             continue
-        behaviors = ranked(scores, pid, group)[:MAX_ITEMS]
-        items = tuple(wording.phrase(b, pid, audience, quotes) for b in behaviors)
-        new = group == "connect" and main != "connect"
-        graph.add_node(f"{pid}:{group}", kind="move", partner=pid, group=group, role=role,
+        behaviors = seen(p, group)[:MAX_ITEMS]
+        items = tuple(wording.phrase(b, p.id, audience, quotes) for b in behaviors)
+        new = group in bond and main not in bond
+        graph.add_node(f"{p.id}:{group}", kind="move", partner=p.id, group=group, role=p.role,
                        label=vocab.groups[group].move, items=items, behaviors=tuple(behaviors),
-                       primary=group == main, new=new, old=fading and group in LOOP_GROUPS)
+                       primary=group == main, new=new, old=fading and group in loop)
 
 
 def _add_below(graph, pid: str, voice_id: str, audience: str) -> None:
@@ -121,34 +125,18 @@ def _add_below(graph, pid: str, voice_id: str, audience: str) -> None:
         above = node
 
 
-def _add_trust(graph, case, scores, audience: str) -> None:
+def _add_trust(graph, partners, names, audience: str) -> None:
     """Add a note for a trust injury: it hangs over the whole loop rather than being a move in it."""
-    names = {p.id: p.name for p in case.partners}
-    lines = [f"{names[pid]}: {wording.behavior_words(behavior, audience)}"
-             for pid in case.partner_ids for behavior in ranked(scores, pid, "trust")]
+    injury = vocabulary().marked("injury")
+    lines = [f"{names[p.id]}: {wording.behavior_words(behavior, audience)}"
+             for p in partners for group in injury for behavior in seen(p, group)]
     if lines:
-        graph.add_node("note:trust", kind="note", partner=None, label=" · ".join(lines),
+        graph.add_node(TRUST_NOTE, kind="note", partner=None, label=" · ".join(lines),
                        heading=wording.TRUST_HEADING[audience])
-
-
-def _safety_concerns(case, sessions) -> list[tuple[str, str, str]]:
-    """Return (partner, behaviour, reporter) for every safety behaviour seen above 'never'."""
-    vocab = vocabulary()
-    found = {}
-    for session in sessions:
-        for obs in session.observations:
-            if vocab.behaviors[obs.behavior].group == "safety" and vocab.rank(obs.frequency) > 0:
-                found[(obs.partner, obs.behavior)] = obs.source
-        for episode in session.episodes:
-            for step in episode.steps:
-                if vocab.behaviors[step.behavior].group == "safety":
-                    found.setdefault((step.partner, step.behavior), "clinician")
-    order = {pid: i for i, pid in enumerate(case.partner_ids)}
-    return sorted(((p, b, s) for (p, b), s in found.items()), key=lambda x: (order[x[0]], x[1]))
 
 
 def _add_couple_safety(graph) -> None:
     """Replace the couple's picture with the safety notice alone."""
-    graph.add_node("safety", kind="safety", partner=None, **wording.couple_safety())
+    graph.add_node(SAFETY_NOTICE, kind="notice", partner=None, **wording.couple_safety())
     names = [name for _, name in graph.graph["partners"]]
     graph.graph.update(title=f"{names[0]} and {names[1]}", subtitle="")

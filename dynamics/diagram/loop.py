@@ -1,8 +1,9 @@
 """The links of the loop: which move sets off which, and where each intervention breaks in.
 
-`dynamics.cycle` adds the moves; this module joins them with triggers edges (what the episodes show
-first, then the usual loop where they are silent) and places the chosen interventions on the moves,
-notes or links they interrupt.
+`dynamics.diagram.graph` adds the moves; this module joins them with triggers edges (what the episodes
+show first, read in the order their steps happened, then the usual loop where they are silent) and
+places the chosen interventions on the moves, notes or links they interrupt. Behaviour groups are named
+by their marks in rules/vocabulary.yaml (loop, erosion, injury, screen), never by id.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from ..knowledge import files as knowledge
 from ..knowledge.vocabulary import vocabulary
 from .wording import link_word
 
-LOOP_GROUPS = ("pursue", "withdraw", "attack")
+SAFETY_NOTICE = "notice:safety"   # the node of the safety notice
+TRUST_NOTE = "note:trust"         # the node of the note for a trust injury, over the whole loop
 
 
 def moves(graph, pid: str, primary: bool | None = None) -> list[tuple[str, str]]:
@@ -26,16 +28,17 @@ def moves(graph, pid: str, primary: bool | None = None) -> list[tuple[str, str]]
 
 # --- triggers -------------------------------------------------------------------------------------
 
-def add_triggers(graph, ids, sessions, pattern: str, audience: str) -> None:
-    """Link the moves: what the episodes show first, then the usual loop where they are silent."""
+def add_triggers(graph, ids, sessions, determined: bool, audience: str) -> None:
+    """Link the moves: what the episodes show first, then, once the pattern is known, the usual loop."""
     def link(u: str, v: str, count: int) -> None:
         word = link_word(graph.nodes[u]["group"], graph.nodes[v]["group"], audience)
         graph.add_edge(u, v, kind="triggers", label=word, weight=count, interrupted_by=())
 
     for (u, v), count in sorted(_episode_links(graph, sessions).items()):
         link(u, v, count)
-    if pattern == "undetermined":
+    if not determined:
         return
+    erosion = vocabulary().marked("erosion")
     first, second = ids
     lead = {pid: f"{pid}:{moves(graph, pid, primary=True)[0][1]}" for pid in ids}
     for pid, other in ((first, second), (second, first)):
@@ -44,7 +47,7 @@ def add_triggers(graph, ids, sessions, pattern: str, audience: str) -> None:
         for node, group in moves(graph, pid, primary=False):
             if not _has_triggers(graph, node, incoming=True):
                 link(lead[other], node, 0)
-            if group != "drift" and not _has_triggers(graph, node, incoming=False):
+            if group not in erosion and not _has_triggers(graph, node, incoming=False):
                 link(node, lead[other], 0)
 
 
@@ -82,25 +85,23 @@ def _has_triggers(graph, node: str, incoming: bool) -> bool:
 
 # --- interventions --------------------------------------------------------------------------------
 
-def add_interventions(graph, chosen, roles, flagged: bool, audience: str) -> None:
-    """Add the chosen interventions, each pointing at the moves or notes it interrupts or the link it cuts."""
+def add_interventions(graph, chosen, ids, flagged: bool, audience: str) -> None:
+    """Add the chosen interventions (the Assessment's), each pointing at what it interrupts or the link it cuts."""
     catalog = knowledge.read("interventions.yaml")["interventions"]
-    ids = tuple(roles)
+    ids = tuple(ids)
     for item in chosen:
-        iid = item["id"]
-        entry = catalog.get(iid, {})
-        conjoint = bool(item.get("conjoint", entry.get("conjoint", True)))
-        if flagged and conjoint:
+        entry = catalog.get(item.id, {})
+        if flagged and item.conjoint:
             continue
         where = entry.get("interrupts")
         if where is None and audience == "couple":
             continue  # referrals and the like are for the clinician to raise, not for the shared picture
-        who = tuple(p for p in item.get("for", ids) if p in roles) or ids
+        who = tuple(p for p in item.partners if p in ids) or ids
         targets, link = _target(graph, where, who, ids)
         title = entry.get("couple_title") if audience == "couple" else entry.get("title")
-        node = f"int:{iid}"
-        graph.add_node(node, kind="intervention", partner=who[0] if len(who) == 1 else None, id=iid,
-                       label=title or item.get("title", iid), interrupts=where, targets=targets, link=link)
+        node = f"int:{item.id}"
+        graph.add_node(node, kind="intervention", partner=who[0] if len(who) == 1 else None, id=item.id,
+                       label=title or item.title, interrupts=where, targets=targets, link=link)
         for target in targets:
             graph.add_edge(node, target, kind="interrupts", label="")
         if link:
@@ -109,19 +110,21 @@ def add_interventions(graph, chosen, roles, flagged: bool, audience: str) -> Non
 
 
 def _target(graph, where, who, ids) -> tuple[tuple[str, ...], tuple[str, str] | None]:
-    """Return the move or note nodes an intervention interrupts, or the link it cuts."""
-    if where in LOOP_GROUPS or where == "drift":
+    """Return the move, note or notice nodes an intervention interrupts, or the link it cuts."""
+    vocab = vocabulary()
+    loop = vocab.marked("loop")
+    if where in loop or where in vocab.marked("erosion"):
         for partners in (who, ids):
             found = tuple(f"{p}:{where}" for p in partners if f"{p}:{where}" in graph)
             if found:
                 return found, None
-        found = tuple(n for p in who for n, group in moves(graph, p, primary=True) if group in LOOP_GROUPS)
-        if where in LOOP_GROUPS and found:
+        found = tuple(n for p in who for n, group in moves(graph, p, primary=True) if group in loop)
+        if where in loop and found:
             return found, None
-    if where == "trust" and "note:trust" in graph:
-        return ("note:trust",), None
-    if where == "safety" and "safety" in graph:
-        return ("safety",), None
+    if where in vocab.marked("injury") and TRUST_NOTE in graph:
+        return (TRUST_NOTE,), None
+    if where in vocab.marked("screen") and SAFETY_NOTICE in graph:
+        return (SAFETY_NOTICE,), None
     if where is None:
         return (), None
     return (), _main_link(graph, who, ids)

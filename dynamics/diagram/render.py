@@ -12,7 +12,7 @@ from __future__ import annotations
 from .dotwriter import ENGINE, to_dot
 from ..errors import DynamicsError
 
-__all__ = ["ENGINE", "ENGINES", "FORMATS", "GraphvizMissing", "PNG_DPI", "render", "to_dot"]
+__all__ = ["ENGINE", "ENGINES", "FORMATS", "GraphvizFailed", "GraphvizMissing", "PNG_DPI", "render", "to_dot"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 ENGINES = ("dot", "neato", "circo")
@@ -21,6 +21,10 @@ PNG_DPI = 110
 
 class GraphvizMissing(DynamicsError):
     """The Graphviz programs are not installed, so only DOT text can be produced."""
+
+
+class GraphvizFailed(DynamicsError):
+    """Graphviz is installed but could not draw the DOT text (its own message is the hint)."""
 
 
 def render(graph, fmt: str, engine: str | None = None) -> bytes:
@@ -48,5 +52,5 @@ def render(graph, fmt: str, engine: str | None = None) -> bytes:
                                    "or https://graphviz.org/download/)") from None
     except graphviz.CalledProcessError as err:
         detail = (err.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise DynamicsError("Graphviz could not draw the cycle", file=engine,
-                            hint=detail[0] if detail else "run again with --debug and report it") from None
+        raise GraphvizFailed("Graphviz could not draw the cycle", file=engine,
+                             hint=detail[0] if detail else "run again with --debug and report it") from None

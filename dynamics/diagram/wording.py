@@ -2,7 +2,7 @@
 
 Everything a reader sees in the diagram is worded here, once per audience: the clinician gets the
 vocabulary's labels, the couple gets everyday words and, where the notes hold them, their own phrases.
-`dynamics.cycle` places these words on the graph; it does not choose them.
+`dynamics.diagram.graph` places these words on the graph; it does not choose them.
 """
 
 from __future__ import annotations
@@ -121,23 +121,28 @@ def unclear_note(audience: str) -> dict:
 
 
 def link_word(source: str, target: str, audience: str) -> str:
-    """Return the words on a link: most links trigger, but a warm move invites or is met."""
-    if source == "connect" and target == "connect":
-        return "invites"
-    if target == "connect":
-        return "is met by"
-    if source == "connect" and target == "pursue":
-        return "calms it, for a while"
-    return "sets off" if audience == "couple" else "triggers"
+    """Return the words on a link between two groups' moves: the first entry of cycle.yaml's links that fits."""
+    for entry in knowledge.read("cycle.yaml")["links"]:
+        if entry.get("from", source) == source and entry.get("to", target) == target:
+            return entry[audience]
+    raise KeyError(f"rules/cycle.yaml has no words for a link from {source} to {target}")
 
 
 # --- safety ---------------------------------------------------------------------------------------
 
-def safety_label(concerns, names) -> str:
-    """Return the clinician's safety notice: each concern with who reported it, then the advice."""
+def concern_words(concern) -> str:
+    """Return a safety concern's behaviour and who last reported it: 'restricts the other's choices (...)'."""
     vocab = vocabulary()
-    reporter = {r.id: r.words for r in vocab.reporters}
-    seen = [f"{names[p]}: {vocab.behaviors[b].label} ({reporter[s]})" for p, b, s in concerns]
+    words = vocab.behaviors[concern.behavior].label
+    if concern.reporters:
+        reporter = {r.id: r.words for r in vocab.reporters}
+        words += f" ({reporter[concern.reporters[-1]]})"
+    return words
+
+
+def safety_label(concerns, names) -> str:
+    """Return the clinician's safety notice: each of the engine's concerns with who reported it, then the advice."""
+    seen = [f"{names[c.partner]}: {concern_words(c)}" for c in concerns]
     lines = seen or ["a safety concern has been flagged"]
     return " · ".join(lines + SAFETY_ADVICE)
 

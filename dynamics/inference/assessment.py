@@ -6,12 +6,13 @@ import datetime as dt
 
 from ..case.model import Case
 from ..knowledge import labels
+from ..knowledge.labels import Judgement
 from ..knowledge.language import parse_source
 from ..knowledge.vocabulary import vocabulary
 from . import engine
 from .facts import group_scores, latest_measures, ratio_of, trend_groups
 from .reading import (UNDETERMINED, Assessment, ClinicianJudgement, Concern, Cycle, Evidence, Intervention,
-                      Judgement, PartnerReading, Reading, Risk, Safety, SessionTrend, SetBy, SourceRef, Trend,
+                      PartnerReading, Reading, Risk, Safety, SessionTrend, SetBy, SourceRef, Trend,
                       Trends)
 from .trace import Origin, Run, Status, Trace
 

@@ -42,10 +42,8 @@ class Check:
             [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
 
     def __call__(self, **values):
-        try:
-            return bool(self.func(values))
-        except TypeError:  # a comparison between values of different kinds never matches
-            return False
+        # The knowledge base is type-checked when it is loaded, so a TypeError here is a bug: let it surface.
+        return bool(self.func(values))
 
     def __repr__(self) -> str:  # shown in experta's debug log
         return f"Check({self.text})"
@@ -114,10 +112,7 @@ class Compiler:
                 constraint = None
                 if literal_parts:
                     def match(value, parts=tuple(literal_parts)):
-                        try:
-                            return all(_compare(p.op, value, p.value) for p in parts)
-                        except TypeError:
-                            return False
+                        return all(_compare(p.op, value, p.value) for p in parts)
                     constraint = ex.P(match)
                 for name in binds:
                     constraint = ex.W(name) if constraint is None else (constraint & ex.W(name))

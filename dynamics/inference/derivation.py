@@ -6,21 +6,27 @@ from __future__ import annotations
 
 from .assessment import Assessment
 from .compiler import _compare, _literal
-from .trace import Origin, Status, Trace
+from .trace import Origin, Trace
 from ..errors import InputError, one_of, suggest
-from ..knowledge.language import Constraint, Var
+from ..knowledge import labels
+from ..knowledge.language import Constraint, Var, load_knowledge
 
-PATHS = ("partners.{id}.strategy", "pairing", "cycle.pattern", "cycle.stage", "relationship_stage",
-         "risks", "safety", "interventions")
-_TEMPLATE_OF = {"pairing": "pairing", "cycle.pattern": "pattern", "cycle.stage": "stage",
-                "relationship_stage": "relationship_stage", "risks": "risk", "safety": "concern",
-                "interventions": "intervention"}
+#: what explain reaches besides the single-valued conclusions: the JSON keys of risks, safety, interventions
+EXTRA_PATHS = {"risks": "risk", "safety": "concern", "interventions": "intervention"}
+
+
+def _template_of(path: str) -> str:
+    """Return the template that concludes what a path names."""
+    if path in EXTRA_PATHS:
+        return EXTRA_PATHS[path]
+    key = labels.conclusion_key(path)
+    return next(t.name for t in load_knowledge().templates.values() if t.conclusion and
+                labels.conclusion_key(t.conclusion.replace("{partner}", "*")) == key)
 
 
 def conclusion_paths(assessment: Assessment) -> list[str]:
     """Return every path explain accepts for this case."""
-    ids = assessment.case.partner_ids
-    return [f"partners.{pid}.strategy" for pid in ids] + [p for p in PATHS if "{" not in p]
+    return list(labels.conclusion_paths(assessment.case.partner_ids)) + list(EXTRA_PATHS)
 
 
 def explain(assessment: Assessment, conclusion: str | None = None) -> str:
@@ -36,19 +42,19 @@ def explain(assessment: Assessment, conclusion: str | None = None) -> str:
 
 def _explain_path(assessment: Assessment, path: str) -> str:
     run = assessment.run
-    if path.startswith("partners."):
-        pid = path.split(".")[1]
-        traces = [t for t in run.traces.values() if t.template == "strategy" and t.slots["partner"] == pid]
+    pid = labels.partner_in(path)
+    template = _template_of(path)
+    if pid is not None:
+        traces = [t for t in run.traces.values() if t.template == template and t.slots["partner"] == pid]
         value = assessment.partner(pid).strategy.label
         head = f"{path} = {value}  ({run.names[pid]})"
         extra = [t for t in run.traces.values() if t.template == "lean" and t.slots["partner"] == pid]
         extra += [t for t in run.traces.values() if t.template == "position" and t.slots["partner"] == pid]
     else:
-        template = _TEMPLATE_OF[path]
         traces = [t for t in run.traces.values() if t.template == template]
         value = _value_at(assessment, path)
         head = f"{path} = {value}"
-        extra = [t for t in run.traces.values() if t.template == "stage_sign"] if path == "cycle.stage" else []
+        extra = [t for t in run.traces.values() if t.template == "stage_sign"] if template == "stage" else []
     lines = [head, "=" * min(len(head), 78)]
     kept = [t for t in traces if t.kept]
     others = [t for t in traces if not t.kept]
@@ -56,8 +62,7 @@ def _explain_path(assessment: Assessment, path: str) -> str:
         lines.extend(_trace_lines(assessment, trace, "concluded"))
     if not kept or value == "undetermined":
         lines.append("Not reached: no rule concluded a definite value. What was missing:")
-        partner = path.split(".")[1] if path.startswith("partners.") else None
-        lines.extend(_missing(assessment, _TEMPLATE_OF.get(path, "strategy"), partner))
+        lines.extend(_missing(assessment, template, pid))
     for trace in others:
         lines.extend(_trace_lines(assessment, trace, trace.status.value))
     if extra:
@@ -65,6 +70,13 @@ def _explain_path(assessment: Assessment, path: str) -> str:
         lines.append("Evidence it was read from:")
         for trace in extra:
             lines.extend(_trace_lines(assessment, trace, "evidence", indent="  "))
+    parts = [t for t in run.traces.values() if t.template == "role" and t.slots["partner"] == pid]
+    if pid is not None and parts:
+        lines.append("")
+        lines.append("Part in the drawn cycle (read from the pattern; rules/logic/52-roles.yaml):")
+        for trace in sorted(parts, key=lambda t: not t.kept):
+            lines.extend(_trace_lines(assessment, trace, "concluded" if trace.kept else trace.status.value,
+                                      indent="  "))
     return "\n".join(lines)
 
 
@@ -87,6 +99,8 @@ def _trace_lines(assessment: Assessment, trace: Trace, status: str, indent: str 
         lines.append(f"{indent}    set by the clinician (override); the rules' reading was replaced")
     for why in trace.why:
         lines.append(f"{indent}    why: {why}")
+    for why in trace.against:
+        lines.append(f"{indent}    weighed against: {why}")
     for c in trace.contributions:
         rule_text = c.rule
         sources = ""

@@ -15,6 +15,7 @@ import threading
 from .._compat import import_experta
 from ..case.model import Case
 from ..errors import InputError
+from ..knowledge import labels
 from ..knowledge.language import Rule, Var, load_knowledge
 from .compiler import ANY_SIGNATURE, OFFSET_FLUSH, Compiler, fact_classes, forget_fact_classes, layer_of, salience
 from .facts import InputFact, combine, sessions_up_to, summarise
@@ -169,7 +170,7 @@ def latest_judgements(case: Case, as_of: dt.date | None) -> dict:
     """Return conclusion path -> the clinician's latest confirm, reject or override (up to as_of if given)."""
     latest = {}
     for note in case.annotations:
-        if note.kind in ("confirm", "reject", "override") and note.conclusion and \
+        if note.kind in labels.JUDGEMENTS and note.conclusion and \
                 (as_of is None or note.date <= as_of):
             latest[note.conclusion] = note
     return latest
@@ -185,15 +186,12 @@ def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
     by_path = {t.conclusion: t for t in kb.templates.values() if t.conclusion}
     facts = []
     for path, note in latest_judgements(case, as_of).items():
-        parts = path.split(".")
-        if parts[0] == "partners":
-            template, key = by_path["partners.{partner}.strategy"], parts[1]
-        else:
-            template, key = by_path[path], ""
+        key = labels.partner_in(path)
+        template = by_path[labels.STRATEGY_PATH] if key is not None else by_path[path]
         if note.value is None:
             continue
         facts.append(InputFact("clinician", {
-            "action": note.kind, "conclusion": template.name, "key": key, "value": note.value,
+            "action": note.kind, "conclusion": template.name, "key": key or "", "value": note.value,
             "reason": note.reason or "", "by": note.by, "date": note.date.isoformat()},
             origin=[f"line {note.line}: {note.kind} {path} = {note.value} by {note.by} on {note.date}"]))
     return facts

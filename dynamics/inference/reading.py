@@ -13,6 +13,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..knowledge.labels import Judgement
+
 if TYPE_CHECKING:
     from ..case.model import Case
     from .trace import Run
@@ -24,13 +26,6 @@ class SetBy(str, enum.Enum):
     """Who settled a conclusion: the rules, or the clinician's override."""
     RULES = "rules"
     CLINICIAN = "clinician"
-
-
-class Judgement(str, enum.Enum):
-    """What a clinician's judgement does to a conclusion."""
-    CONFIRM = "confirm"
-    REJECT = "reject"
-    OVERRIDE = "override"
 
 
 class Trend(str, enum.Enum):

@@ -60,8 +60,19 @@ class Trace:
     @property
     def why(self) -> list[str]:
         """Return one sentence per rule that supports this fact, merging repeated firings."""
+        return self._sentences(supporting=True)
+
+    @property
+    def against(self) -> list[str]:
+        """Return one sentence per rule that weighed against this fact (contrary evidence)."""
+        return self._sentences(supporting=False)
+
+    def _sentences(self, supporting: bool) -> list[str]:
+        contrary = {c.rule for c in self.contributions if c.cf < 0}
         out = []
-        for text, bindings, names in self.reasons.values():
+        for rule, (text, bindings, names) in self.reasons.items():
+            if (rule in contrary) == supporting:
+                continue
             people = re.findall(r"\{(\w+)\.name\}", text)
             groups: dict[tuple, list[dict]] = {}
             for b in bindings:

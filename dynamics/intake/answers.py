@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 from ..case.model import CASE_ID
 from ..errors import InputError, one_of, suggest
 from ..case.instruments import ECR_R_ITEMS
-from .questions import SKIP, Invalid
+from .questions import SCREEN, SKIP, Invalid, screened
 from ..knowledge.vocabulary import vocabulary
 
 if TYPE_CHECKING:
     from .questionnaire import Questionnaire
 
 ANSWER_KEYS = ("respondent", "date", "case_id", "partners", "relationship", "answers", "episode",
-               "ecr_r", "safety")
+               "ecr_r", SCREEN)
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,9 @@ class _AnswersReader:
             if behaviour is None:
                 self.fail(node.keys[bid], f"unknown behaviour '{bid}' in {where}",
                           suggest(bid, vocab.behaviors) or "run 'dynamics rules vocabulary' to see the ids")
-            if (behaviour.group == "safety") != safety:
-                self.fail(node.keys[bid], f"'{bid}' belongs under '{'safety' if not safety else 'answers'}'",
-                          "safety questions go under 'safety', all others under 'answers'")
+            if screened(bid) != safety:
+                self.fail(node.keys[bid], f"'{bid}' belongs under '{SCREEN if not safety else 'answers'}'",
+                          f"safety questions go under '{SCREEN}', all others under 'answers'")
             self.put(f"{prefix}.{pos}.{bid}", value, f"{where}.{bid}")
 
 
@@ -111,7 +111,7 @@ def load_answers(path: Path, q: Questionnaire) -> tuple[dict[str, Supplied], str
         r.behaviours(node, f"answers.{pid_node_key}", "b", pos, safety=False)
     _episode_answers(r, top.get("episode"))
     _ecr_answers(r, top.get("ecr_r"))
-    _safety_answers(r, top.get("safety"))
+    _safety_answers(r, top.get(SCREEN))
     case_id = None
     if "case_id" in top:
         r.put("case_id", top["case_id"], "case_id")
@@ -194,12 +194,12 @@ def _safety_answers(r: _AnswersReader, node) -> None:
     if node is None:
         return
     if node.kind == "scalar" and str(node.value).lower() in ("skip", "skipped"):
-        r.given("safety", SKIP, node, "safety")
+        r.given(SCREEN, SKIP, node, SCREEN)
         return
-    r.given("safety", "yes", node, "safety")
-    for pid, answers in r.mapping(node, "safety").items():
-        pos = r.position(node.keys[pid], "safety")
-        r.behaviours(answers, f"safety.{pid}", "s", pos, safety=True)
+    r.given(SCREEN, "yes", node, SCREEN)
+    for pid, answers in r.mapping(node, SCREEN).items():
+        pos = r.position(node.keys[pid], SCREEN)
+        r.behaviours(answers, f"{SCREEN}.{pid}", "s", pos, safety=True)
 
 
 def apply_answers(q: Questionnaire, supplied: dict[str, Supplied], filename: str) -> None:

@@ -33,7 +33,7 @@ from .drafts import draft_path, load_draft, save_draft, write_atomic
 from ..errors import DynamicsError, InputError
 from .questionnaire import Questionnaire
 from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_text
-from .questions import read_yes_no, sections, shown, texts
+from .questions import SCREEN, read_yes_no, screened, sections, shown, texts
 from .terminal import Stop, interactive, interview, say, summary
 
 __all__ = [
@@ -86,7 +86,7 @@ def collect(q: Questionnaire) -> Answers:
     observations = []
     for pos in (1, 2):
         for bid in q.vocab.behaviors:
-            freq = a.get(f"s.{pos}.{bid}") if q.vocab.behaviors[bid].group == "safety" else a.get(f"b.{pos}.{bid}")
+            freq = a.get(f"s.{pos}.{bid}") if screened(bid) else a.get(f"b.{pos}.{bid}")
             if freq and freq != "never":
                 observations.append(Observation(ids[pos - 1], bid, freq, source(pos)))
     episodes = ()
@@ -109,7 +109,7 @@ def collect(q: Questionnaire) -> Answers:
     session = Session(a["date"], tuple(observations), episodes, {"ecr_r": ecr} if ecr else {})
     relationship = Relationship(a.get("months"), a.get("living")) if q.existing is None else Relationship()
     who = {"1": ids[0], "2": ids[1]}.get(respondent, respondent)
-    return Answers(partners, relationship, session, who, "answered" if a.get("safety") else "skipped")
+    return Answers(partners, relationship, session, who, "answered" if a.get(SCREEN) else "skipped")
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -192,10 +192,10 @@ def run(output: Path | None = None, answers: Path | None = None, today: dt.date 
         say(done["saved_new"].format(path=out))
     else:
         say(done["saved_existing"].format(path=out, date=result.session.date))
-    if any(q.vocab.behaviors[o.behavior].group == "safety" for o in result.session.observations):
-        say(done["safety"])
+    if any(screened(o.behavior) for o in result.session.observations):
+        say(done[SCREEN])
     elif result.safety == "skipped":
-        say(q.t["safety"]["skipped"])
+        say(q.t[SCREEN]["skipped"])
     say(done["next"])
     click.echo(f"  dynamics assess {shlex.quote(str(out))}")
     return out

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..case.model import PARTNER_ID, Case
 from ..case.instruments import ECR_R_ITEMS
 from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_text
-from .questions import read_yes_no, sections, shown, texts
+from .questions import SCREEN, read_yes_no, screened, sections, shown, texts
 from ..knowledge.vocabulary import vocabulary
 
 
@@ -59,7 +59,8 @@ class Questionnaire:
 
     def expected(self, plan: list[Question]) -> int:
         """Return how many questions to expect: the plan, plus the safety screen until it is declined."""
-        return len(plan) + (2 * len(self.vocab.in_group("safety")) if "safety" not in self.answers else 0)
+        screen = [b for g in self.vocab.marked("screen") for b in self.vocab.in_group(g)]
+        return len(plan) + (2 * len(screen) if SCREEN not in self.answers else 0)
 
     def pending(self) -> Question | None:
         """Return the first question not yet answered, or None when all are."""
@@ -119,9 +120,10 @@ class Questionnaire:
         return qs
 
     def _safety(self) -> list[Question]:
-        qs = [self._q("safety", self.t["safety"]["ask"], self._consent, "safety", choices="yes/skip")]
-        if self.answers.get("safety"):
-            qs += self._frequency_questions("safety", self.vocab.in_group("safety"), "s")
+        qs = [self._q(SCREEN, self.t[SCREEN]["ask"], self._consent, SCREEN, choices="yes/skip")]
+        if self.answers.get(SCREEN):
+            screen = tuple(b for g in self.vocab.marked("screen") for b in self.vocab.in_group(g))
+            qs += self._frequency_questions(SCREEN, screen, "s")
         return qs
 
     def _ecr(self) -> list[Question]:
@@ -211,7 +213,7 @@ class Questionnaire:
         word = raw.strip().lower()
         if word.isdigit() and 1 <= int(word) <= len(menu):
             return menu[int(word) - 1]
-        if word in self.vocab.behaviors and self.vocab.behaviors[word].group != "safety":
+        if word in self.vocab.behaviors and not screened(word):
             return word
         raise Invalid(f"type a number from 1 to {len(menu)}")
 

@@ -17,6 +17,13 @@ from ..case.instruments import ECR_R_RANGE
 from ..knowledge.vocabulary import vocabulary
 
 SKIP = "skip"
+#: the safety screen's key: its section in rules/intake.yaml, its answers, and its part of an answers file
+SCREEN = "safety"
+
+
+def screened(behavior: str) -> bool:
+    """Return True when a behaviour belongs to the safety screen (asked privately, counted at any level)."""
+    return vocabulary().group_of(behavior) in vocabulary().marked("screen")
 _NUMBER_WORDS = {w: str(n) for n, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())} | {"a": "1", "an": "1"}

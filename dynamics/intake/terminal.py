@@ -12,7 +12,7 @@ import click
 
 from .drafts import draft_path, load_draft, save_draft
 from .questionnaire import Questionnaire
-from .questions import SKIP, Invalid, read_yes_no, sections
+from .questions import SCREEN, SKIP, Invalid, read_yes_no, sections
 
 
 class Stop(Exception):
@@ -41,11 +41,11 @@ def _intro(q: Questionnaire, section: str) -> None:
         say(f"== {named[section]['title']} ==\n{named[section]['intro']}\n{t['scale']['help']}")
     elif section == "episode":
         say(f"== {t['episode']['title']} ==")
-    elif section == "safety":
-        say(f"== {t['safety']['title']} ==\n{t['safety']['preface']}")
+    elif section == SCREEN:
+        say(f"== {t[SCREEN]['title']} ==\n{t[SCREEN]['preface']}")
         if q.answers.get("respondent") == "both":
             say()
-            say(t["safety"]["together"])
+            say(t[SCREEN]["together"])
     elif section == "ecr":
         say(f"== {t['ecr']['title']} ==")
     elif section.startswith("ecr."):
@@ -89,7 +89,7 @@ def interview(q: Questionnaire, out: Path) -> None:
             continue
         save_draft(q, out)
         if question.key.startswith("s.") and q.answers[question.key] not in (None, "never"):
-            say(f"  {q.t['safety']['noted']}")
+            say(f"  {q.t[SCREEN]['noted']}")
 
 
 def _command(q: Questionnaire, raw: str) -> bool:
@@ -158,7 +158,7 @@ def summary(q: Questionnaire, out: Path) -> str:
     else:
         lines.append(s["no_episode"])
     noted = [k for k in number if k.startswith("s.") and a.get(k) not in (None, "never")]
-    if not a.get("safety"):
+    if not a.get(SCREEN):
         lines.append(s["safety_skipped"])
     else:
         lines.append(s["safety_noted"] if noted else s["safety_none"])

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-from ..errors import KnowledgeError
+from .. import yamlnodes
+from ..errors import CaseError, KnowledgeError
+from ..yamlnodes import Node
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -63,12 +65,52 @@ def read(name: str, strict: bool = False) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KnowledgeError(f"knowledge-base file is not valid YAML ({getattr(exc, 'problem', exc)})",
-                             file=str(path), line=mark.line + 1 if mark else None,
+                             file=f"rules/{name}", line=mark.line + 1 if mark else None,
                              column=mark.column + 1 if mark else None,
                              hint="fix the YAML syntax at that place") from None
 
 
-def read_dir(name: str) -> list[tuple[str, Any]]:
-    """Return (file name, parsed YAML) for every *.yaml file in a knowledge-base subfolder, sorted."""
-    folder = rules_dir() / name
-    return [(f"{name}/{p.name}", read(f"{name}/{p.name}")) for p in sorted(folder.glob("*.yaml"))]
+def names(folder: str) -> list[str]:
+    """Return the names (such as 'logic/30-strategy.yaml') of the *.yaml files in a subfolder, sorted."""
+    return [f"{folder}/{p.name}" for p in sorted((rules_dir() / folder).glob("*.yaml"))]
+
+
+def read_located(name: str) -> Node | None:
+    """Return one knowledge-base file as located YAML nodes (every value keeps its line and column).
+
+    The reader is the one case files use (dynamics/yamlnodes.py): it also refuses duplicate keys,
+    anchors and tags. Errors name the file as rules/NAME.
+    """
+    shown = f"rules/{name}"
+    try:
+        data = (rules_dir() / name).read_bytes()
+    except FileNotFoundError:
+        raise KnowledgeError("knowledge-base file is missing", file=str(rules_dir() / name),
+                             hint="reinstall dynamics or restore it from the repository") from None
+    try:
+        return yamlnodes.parse(yamlnodes.decode(data, shown), shown)
+    except CaseError as err:
+        raise KnowledgeError(err.message.replace("case file", "knowledge-base file"), file=shown,
+                             line=err.line, column=err.column, hint=err.hint) from None
+
+
+def locate(name: str, *path: str | int) -> tuple[int | None, int | None]:
+    """Return the line and column of a value in a knowledge-base file, found by its path of keys.
+
+    For errors found after a fast, unlocated read: the file is read again with places only then.
+    Where the path stops matching, the place of the deepest value found is returned.
+    """
+    try:
+        node = read_located(name)
+    except KnowledgeError:
+        return None, None
+    if node is None:
+        return None, None
+    for step in path:
+        if isinstance(node.value, dict) and step in node.value:
+            node = node.value[step]
+        elif isinstance(node.value, list) and isinstance(step, int) and 0 <= step < len(node.value):
+            node = node.value[step]
+        else:
+            break
+    return node.line, node.column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import itertools
 
 STRATEGIES = ("anxious", "avoidant", "fearful", "secure", "undetermined")
@@ -15,7 +16,7 @@ RELATIONSHIP_STAGES = ("romantic", "power-struggle", "mature", "undetermined")
 
 #: conclusion path (as in the JSON output) -> the labels it may take; "partners.*" stands for any id
 CONCLUSIONS = {
-    "partners.*.strategy": STRATEGIES,
+    "partners.*.strategy": STRATEGIES,   # STRATEGY_PATH with any partner
     "pairing": PAIRINGS,
     "cycle.pattern": PATTERNS,
     "cycle.stage": STAGES,
@@ -23,17 +24,38 @@ CONCLUSIONS = {
 }
 
 
-def pairing(first: str, second: str) -> str:
-    """Return the pairing label for two strategies, in the canonical order."""
-    if "undetermined" in (first, second):
-        return "undetermined"
-    a, b = sorted((first, second), key=_ORDERED.index)
-    return f"{a}-{b}"
-
-
 def conclusion_key(path: str) -> str:
     """Return the CONCLUSIONS key for a path such as 'partners.A.strategy'."""
-    parts = path.split(".")
-    if len(parts) == 3 and parts[0] == "partners" and parts[2] == "strategy":
-        return "partners.*.strategy"
-    return path
+    return STRATEGY_PATH.format(partner="*") if partner_in(path) is not None else path
+
+
+class Judgement(str, enum.Enum):
+    """What a clinician's judgement does to a conclusion (SPEC section 7)."""
+    CONFIRM = "confirm"
+    REJECT = "reject"
+    OVERRIDE = "override"
+
+
+#: the judgement kinds, as a case file's annotations name them
+JUDGEMENTS = tuple(j.value for j in Judgement)
+#: the path of a partner's strategy in the JSON output and in judgements
+STRATEGY_PATH = "partners.{partner}.strategy"
+
+
+def strategy_path(partner: str) -> str:
+    """Return the conclusion path of one partner's strategy."""
+    return STRATEGY_PATH.format(partner=partner)
+
+
+def partner_in(path: str) -> str | None:
+    """Return the partner id a strategy path names, or None for a couple-level path."""
+    head, _, rest = STRATEGY_PATH.partition("{partner}")
+    if path.startswith(head) and path.endswith(rest) and len(path) > len(head) + len(rest):
+        return path[len(head):len(path) - len(rest)]
+    return None
+
+
+def conclusion_paths(partner_ids) -> tuple[str, ...]:
+    """Return every conclusion path of a case: each partner's strategy, then the couple's conclusions."""
+    couple = tuple(path for path in CONCLUSIONS if partner_in(path) is None)
+    return tuple(strategy_path(pid) for pid in partner_ids) + couple

@@ -1,21 +1,26 @@
-"""Check the knowledge base: ids, templates, slots, variables, layers, sources and reachability."""
+"""Check the knowledge base: what loading it does not already refuse.
+
+Loading (dynamics/knowledge/language.py) refuses unknown templates, slots and labels, mistyped literals,
+unbound variables and mismatched joins, each as one located line. On top of that, lint checks what
+needs the whole knowledge base at once: duplicate ids, descriptions, whys and sources, the order of
+layers, circular dependencies, templates nothing concludes or uses, patterns no rule can satisfy, and
+the intervention catalogue.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import labels
-from .language import Constraint, KnowledgeBase, Pattern, Rule, Var, load_knowledge, parse_source
+from . import files as knowledge
+from .language import Constraint, KnowledgeBase, Pattern, Rule, Var, parse_source, read_knowledge
 from .vocabulary import vocabulary
+from ..errors import KnowledgeError
 
 #: templates whose facts are the product's output, so nothing needs to match them
 OUTPUTS = {"position", "strategy", "pairing", "pattern", "stage", "relationship_stage", "risk", "concern",
            "intervention", "withheld"}
-_LABELS = {"strategy": ("label", labels.STRATEGIES), "pairing": ("label", labels.PAIRINGS),
-           "pattern": ("label", labels.PATTERNS), "stage": ("label", labels.STAGES),
-           "stage_sign": ("label", labels.STAGES), "relationship_stage": ("label", labels.RELATIONSHIP_STAGES),
-           "position": ("move", ("pursue", "withdraw", "attack", "connect")),
-           "lean": ("toward", ("anxious", "avoidant", "secure"))}
+#: files read with places (and so already refusing duplicate keys) when the knowledge base is loaded
+_LOCATED = ("templates.yaml", "logic/")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,16 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
+
+
+def _error(err: KnowledgeError) -> Problem:
+    return Problem(err.location, err.message + (f"; {err.hint}" if err.hint else ""))
+
+
+def _at(name: str, *path: str | int) -> str:
+    """Return rules/NAME:LINE:COL for a value found by its path of keys, for a problem's place."""
+    line, column = knowledge.locate(name, *path)
+    return ":".join([f"rules/{name}"] + [str(x) for x in (line, column) if x is not None])
 
 
 def _literals(spec) -> list:
@@ -44,9 +59,14 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
     """Return every problem found in the knowledge base (empty when it is sound)."""
     import networkx as nx
 
-    kb = kb or load_knowledge()
-    vocab = vocabulary()
     problems: list[Problem] = _strict_read()
+    if kb is None:
+        errors: list[KnowledgeError] = []
+        kb = read_knowledge(errors)
+        problems.extend(_error(err) for err in errors)
+        if kb is None or errors:
+            return problems
+    vocab = vocabulary()
     seen: dict[str, Rule] = {}
     produced: dict[str, set[str]] = {}
     concluded_values: dict[tuple[str, str], set] = {}
@@ -57,50 +77,18 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
         if rule.id in seen:
             problems.append(Problem(where, f"duplicate id (first at {seen[rule.id].file}:{seen[rule.id].line})"))
         seen[rule.id] = rule
-        if not rule.description:
-            problems.append(Problem(where, "has no description"))
-        if not rule.sources:
-            problems.append(Problem(where, "has no sources"))
+        for key, value in (("description", rule.description), ("why", rule.why), ("sources", rule.sources)):
+            if not value:
+                problems.append(Problem(where, f"has no {key}"))
         for citation in rule.sources:
             problems.extend(_check_source(kb, where, citation))
-        bound: set[str] = set()
         for pattern in rule.patterns:
-            problems.extend(_check_pattern(kb, vocab, where, pattern))
             used.add(pattern.template)
-            if not pattern.negated:
-                bound |= {v.name for _, v in pattern.slots if isinstance(v, Var)}
-                bound |= {c.value.name for _, spec in pattern.slots if isinstance(spec, tuple)
-                          for c in spec if isinstance(c, Constraint) and c.op == "as"}
-                if pattern.bind:
-                    bound.add(pattern.bind)
-        for test in rule.tests:
-            for side in (test.left, test.right):
-                if isinstance(side, Var) and side.name not in bound:
-                    problems.append(Problem(where, f"test '{test.text}' uses ?{side.name}, which no pattern binds"))
-        if isinstance(rule.cf, Var) and rule.cf.name not in bound:
-            problems.append(Problem(where, f"cf uses ?{rule.cf.name}, which no pattern binds"))
-        for var in rule.retracts:
-            if var not in bound:
-                problems.append(Problem(where, f"retracts ?{var}, which no pattern binds with 'as'"))
         for template, slots in rule.asserts:
-            t = kb.templates.get(template)
-            if t is None:
-                problems.append(Problem(where, f"concludes unknown fact '{template}'"))
-                continue
-            if t.input:
-                problems.append(Problem(where, f"concludes '{template}', which only the case may assert"))
             produced.setdefault(template, set()).add(rule.layer)
             for slot, value in slots:
-                if slot not in t.slots:
-                    problems.append(Problem(where, f"'{template}' has no slot '{slot}'"))
-                if isinstance(value, Var) and value.name not in bound:
-                    problems.append(Problem(where, f"concludes {slot}=?{value.name}, which no pattern binds"))
                 concluded_values.setdefault((template, slot), set()).add(
                     None if isinstance(value, Var) else value)
-            if template == "intervention":
-                iid = dict(slots).get("id")
-                if isinstance(iid, str) and iid not in kb.interventions:
-                    problems.append(Problem(where, f"selects unknown intervention '{iid}'"))
             for pattern in rule.patterns:
                 graph.add_edge(pattern.template, template)
     problems.extend(dict.fromkeys(_check_layers(kb, produced)))
@@ -109,20 +97,22 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
             problems.append(Problem("rules/logic", f"circular dependency: {' -> '.join(cycle + cycle[:1])}"))
     for name, t in kb.templates.items():
         if not t.input and name not in produced:
-            problems.append(Problem("rules/templates.yaml", f"no rule concludes '{name}'"))
+            problems.append(Problem(_at("templates.yaml", "templates", name), f"no rule concludes '{name}'"))
         if name in produced and name not in used and name not in OUTPUTS:
-            problems.append(Problem("rules/templates.yaml", f"'{name}' is concluded but no rule uses it"))
+            problems.append(Problem(_at("templates.yaml", "templates", name),
+                                    f"'{name}' is concluded but no rule uses it"))
     problems.extend(_check_reachable(kb, concluded_values))
     problems = list(dict.fromkeys(problems))
     selected = {dict(slots).get("id") for r in kb.rules for t, slots in r.asserts if t == "intervention"}
     for iid, entry in kb.interventions.items():
+        where = _at("interventions.yaml", "interventions", iid)
         if iid not in selected:
-            problems.append(Problem("rules/interventions.yaml", f"no rule selects intervention '{iid}'"))
+            problems.append(Problem(where, f"no rule selects intervention '{iid}'"))
         for key in ("title", "for", "conjoint", "priority", "description", "sources"):
             if key not in entry:
-                problems.append(Problem("rules/interventions.yaml", f"intervention '{iid}' has no '{key}'"))
+                problems.append(Problem(where, f"intervention '{iid}' has no '{key}'"))
         for citation in entry.get("sources", ()):
-            problems.extend(_check_source(kb, f"rules/interventions.yaml intervention '{iid}'", citation))
+            problems.extend(_check_source(kb, f"{where} intervention '{iid}'", citation))
     for bid, behavior in vocab.behaviors.items():
         for citation in behavior.sources:
             problems.extend(_check_source(kb, f"rules/vocabulary.yaml behaviour '{bid}'", citation))
@@ -130,16 +120,20 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
 
 
 def _strict_read() -> list[Problem]:
-    """Re-read every knowledge-base file refusing duplicate keys, which plain YAML would drop."""
-    from . import files as knowledge
-    from ..errors import KnowledgeError
+    """Re-read every knowledge-base file refusing duplicate keys, which plain YAML would drop.
+
+    The files loading reads with places (templates and rules) refuse them already.
+    """
     problems = []
     root = knowledge.rules_dir()
     for path in sorted(root.rglob("*.yaml")):
+        name = path.relative_to(root).as_posix()
+        if name.startswith(_LOCATED):
+            continue
         try:
-            knowledge.read(str(path.relative_to(root)), strict=True)
+            knowledge.read(name, strict=True)
         except KnowledgeError as err:
-            problems.append(Problem(err.location, err.message))
+            problems.append(_error(err))
     return problems
 
 
@@ -155,28 +149,6 @@ def _check_source(kb: KnowledgeBase, where: str, citation: str) -> list[Problem]
     if start is not None and limit and not (1 <= start <= end <= int(limit)):
         return [Problem(where, f"source '{citation}' is outside {sid}'s {limit} lines")]
     return []
-
-
-def _check_pattern(kb: KnowledgeBase, vocab, where: str, pattern: Pattern) -> list[Problem]:
-    t = kb.templates.get(pattern.template)
-    if t is None:
-        return [Problem(where, f"matches unknown fact '{pattern.template}'")]
-    problems = []
-    for slot, spec in pattern.slots:
-        if slot not in t.slots and slot not in ("cf", "origin"):
-            problems.append(Problem(where, f"'{pattern.template}' has no slot '{slot}'"))
-        if pattern.negated and isinstance(spec, tuple) and any(
-                isinstance(c, Constraint) and c.op not in ("as",) and isinstance(c.value, Var) for c in spec):
-            problems.append(Problem(where, f"inside 'not', {slot} may only compare with literals"))
-        for value in _literals(spec):
-            if slot in ("behavior", "first_behavior", "then_behavior") and value not in vocab.behaviors:
-                problems.append(Problem(where, f"unknown behaviour '{value}'"))
-            if slot in ("group", "first_group", "then_group") and value not in vocab.groups:
-                problems.append(Problem(where, f"unknown group '{value}'"))
-            if pattern.template in _LABELS and slot == _LABELS[pattern.template][0] \
-                    and value not in _LABELS[pattern.template][1]:
-                problems.append(Problem(where, f"'{value}' is not a {pattern.template} label"))
-    return problems
 
 
 def _check_layers(kb: KnowledgeBase, produced: dict[str, set[str]]) -> list[Problem]:

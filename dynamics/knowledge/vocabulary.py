@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from . import files as knowledge
-from ..errors import KnowledgeError
+from ..errors import KnowledgeError, suggest
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,15 @@ class Vocabulary:
         return tuple(b.id for b in self.behaviors.values() if b.group == group)
 
 
-def _require(entry: dict, key: str, where: str):
+def _error(message: str, hint: str, *path: str) -> KnowledgeError:
+    """Return an error in rules/vocabulary.yaml, placed at the value the path of keys leads to."""
+    line, column = knowledge.locate("vocabulary.yaml", *path)
+    return KnowledgeError(message, file="rules/vocabulary.yaml", line=line, column=column, hint=hint)
+
+
+def _require(entry: dict, key: str, where: str, *path: str):
     if key not in entry:
-        raise KnowledgeError(f"{where} has no '{key}'", file="rules/vocabulary.yaml",
-                             hint=f"add '{key}' to it")
+        raise _error(f"{where} has no '{key}'", f"add '{key}' to it", *path)
     return entry[key]
 
 
@@ -109,12 +114,12 @@ def vocabulary() -> Vocabulary:
     behaviors = {}
     for bid, b in _require(data, "behaviors", "the vocabulary").items():
         where = f"behaviour '{bid}'"
-        group = _require(b, "group", where)
+        group = _require(b, "group", where, "behaviors", bid)
         if group not in groups:
-            raise KnowledgeError(f"{where} names unknown group '{group}'",
-                                 file="rules/vocabulary.yaml", hint="use a group from 'groups'")
+            raise _error(f"{where} names unknown group '{group}'",
+                         suggest(group, groups) or "use a group from 'groups'", "behaviors", bid, "group")
         behaviors[bid] = Behavior(bid, group, b.get("label", bid.replace("_", " ")),
-                                  _require(b, "definition", where), tuple(b.get("signs", ())),
+                                  _require(b, "definition", where, "behaviors", bid), tuple(b.get("signs", ())),
                                   b.get("question", ""), b.get("couple_words", b.get("label", bid)),
-                                  tuple(_require(b, "sources", where)))
+                                  tuple(_require(b, "sources", where, "behaviors", bid)))
     return Vocabulary(freqs, reporters, groups, behaviors)

@@ -67,7 +67,7 @@ def assess_file(path: str | os.PathLike, as_of: str | None = None) -> dict:
     row = _empty_row(str(path))
     try:
         case = load_case(path)
-        data = assess(case, dt.date.fromisoformat(as_of) if as_of else None).as_dict()
+        result = assess(case, dt.date.fromisoformat(as_of) if as_of else None)
     except DynamicsError as err:
         row["error"] = str(err)
         return row
@@ -77,14 +77,15 @@ def assess_file(path: str | os.PathLike, as_of: str | None = None) -> dict:
     except Exception as err:  # a bug must not stop the other cases; the row says what happened
         row["error"] = f"{path}: internal error: {type(err).__name__}: {err}"
         return row
-    (first, second) = list(data["partners"].items())
-    row.update(case_id=data["case_id"], as_of=data["as_of"],
-               partner_1=first[0], strategy_1=first[1]["strategy"],
-               partner_2=second[0], strategy_2=second[1]["strategy"],
-               pairing=data["pairing"], pattern=data["cycle"]["pattern"], stage=data["cycle"]["stage"],
-               relationship_stage=data["relationship_stage"], safety_flag=data["safety"]["flag"],
-               risks=list(dict.fromkeys(r["id"] for r in data["risks"])),
-               interventions=[i["id"] for i in data["interventions"]], assessment=data)
+    first, second = result.partners
+    row.update(case_id=result.case.case_id, as_of=result.as_of.isoformat(),
+               partner_1=first.id, strategy_1=first.strategy.label,
+               partner_2=second.id, strategy_2=second.strategy.label,
+               pairing=result.pairing.label, pattern=result.cycle.pattern.label,
+               stage=result.cycle.stage.label if result.cycle.stage else None,
+               relationship_stage=result.relationship_stage.label, safety_flag=result.safety.flag,
+               risks=list(dict.fromkeys(r.id for r in result.risks)),
+               interventions=[i.id for i in result.interventions], assessment=result.as_dict())
     return row
 
 

@@ -1,5 +1,8 @@
 """Draw the trend chart of a report as a self-contained SVG: the ratio per session and each partner's
-behaviour groups per session. Pure text out; no plotting library, no outside references."""
+behaviour groups per session. Pure text out; no plotting library, no outside references.
+
+The chart reads the Assessment's typed `Trends`; which groups it draws, in which order and with which
+line, the caller says (the report takes them from its words.yaml), so no group is named here."""
 
 from __future__ import annotations
 
@@ -8,14 +11,8 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-#: the groups drawn, in legend order, with a colour-blind-safe colour and a dash pattern for grey prints
-GROUPS = (
-    ("connect", "#009E73", ""),
-    ("pursue", "#E69F00", ""),
-    ("withdraw", "#0072B2", "6 3"),
-    ("attack", "#D55E00", "2 3"),
-    ("drift", "#8C6BB1", "8 3 2 3"),
-)
+from ..inference.reading import SessionTrend, Trends
+
 RATIO_LOW, RATIO_HIGH = 1 / 30, 30.0
 RATIO_TICKS = (1 / 20, 1 / 5, 1.0, 5.0, 20.0)
 FONT = "font-family:inherit;font-size:12px"
@@ -58,13 +55,8 @@ def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = ""
             f"{escape(body)}</text>")
 
 
-def _short_date(iso: str) -> str:
-    """Return '14 Sep' for an ISO date, so the axis reads as dates without the year's clutter."""
-    import datetime as dt
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return iso
+def _short_date(day) -> str:
+    """Return '14 Sep' for a date, so the axis reads as dates without the year's clutter."""
     return f"{day.day} {day:%b}"
 
 
@@ -74,7 +66,7 @@ def _ratio_y(frame: Frame, value: float) -> float:
     return frame.top + frame.height * (1 - (math.log(clamped) - math.log(RATIO_LOW)) / span)
 
 
-def _ratio_panel(sessions: list[dict], frame: Frame, words: dict) -> list[str]:
+def _ratio_panel(sessions: tuple[SessionTrend, ...], frame: Frame, words: dict) -> list[str]:
     out = [_text(frame.left, frame.top - 12, words["ratio_title"], "start", ";font-weight:600")]
     target_top = _ratio_y(frame, RATIO_HIGH)
     target = _ratio_y(frame, 5.0)
@@ -89,21 +81,21 @@ def _ratio_panel(sessions: list[dict], frame: Frame, words: dict) -> list[str]:
                    f'stroke="#bbb"{dash}/>')
         label = f"{tick:g}:1" if tick >= 1 else f"1:{round(1 / tick)}"
         out.append(_text(frame.left - 6, y + 4, label, "end", ";fill:#555"))
-    points = [(frame.x(i, len(sessions)), _ratio_y(frame, s["ratio"])) for i, s in enumerate(sessions)]
+    points = [(frame.x(i, len(sessions)), _ratio_y(frame, s.ratio)) for i, s in enumerate(sessions)]
     if len(points) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         out.append(f'<polyline points="{path}" fill="none" stroke="#333" stroke-width="2"/>')
     count = len(sessions)
     for i, ((x, y), s) in enumerate(zip(points, sessions)):
-        label = ratio_words(s["ratio"], s["positive"], s["negative"], words.get("empty_sides", EMPTY_SIDES))
+        label = ratio_words(s.ratio, s.positive, s.negative, words.get("empty_sides", EMPTY_SIDES))
         anchor = "middle" if count == 1 else "start" if i == 0 else "end" if i == count - 1 else "middle"
         shift = {"start": -4, "end": 4, "middle": 0}[anchor]
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#333"><title>{escape(s["date"])}: '
-                   f'{s["positive"]:g} positive, {s["negative"]:g} negative</title></circle>')
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#333"><title>{s.date.isoformat()}: '
+                   f'{s.positive:g} positive, {s.negative:g} negative</title></circle>')
         out.append(_text(x + shift, y - 9 if y > frame.top + 20 else y + 18, label, anchor,
                          ";font-weight:600"))
     for i, s in enumerate(sessions):
-        out.append(_text(frame.x(i, len(sessions)), frame.top + frame.height + 16, _short_date(s["date"]),
+        out.append(_text(frame.x(i, len(sessions)), frame.top + frame.height + 16, _short_date(s.date),
                          extra=";fill:#555"))
     return out
 
@@ -115,7 +107,8 @@ def _nice_max(value: float) -> int:
     return int(math.ceil(value / 50.0) * 50)
 
 
-def _group_panel(sessions: list[dict], pid: str, title: str, frame: Frame, top: float) -> list[str]:
+def _group_panel(sessions: tuple[SessionTrend, ...], pid: str, title: str, frame: Frame, top: float,
+                 lines: list[tuple[str, str, str]]) -> list[str]:
     out = [_text(frame.left, frame.top - 12, title, "start", ";font-weight:600")]
     for k in range(5):
         value = top * k / 4
@@ -124,11 +117,11 @@ def _group_panel(sessions: list[dict], pid: str, title: str, frame: Frame, top: 
                    f'stroke="{"#999" if k == 0 else "#e2e2e2"}"/>')
         out.append(_text(frame.left - 6, y + 4, f"{value:g}", "end", ";fill:#555"))
     count = len(sessions)
-    for k, (gid, colour, dash) in enumerate(GROUPS):
-        values = [s["groups"].get(pid, {}).get(gid, 0.0) for s in sessions]
+    for k, (gid, colour, dash) in enumerate(lines):
+        values = [s.scores(pid).get(gid, 0.0) for s in sessions]
         if not any(values):
             continue
-        dodge = (k - len(GROUPS) // 2) * 4.0  # groups with equal values stay visible side by side
+        dodge = (k - len(lines) // 2) * 4.0  # groups with equal values stay visible side by side
         points = [(frame.x(i, count) + dodge, frame.top + frame.height * (1 - v / top))
                   for i, v in enumerate(values)]
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
@@ -137,16 +130,16 @@ def _group_panel(sessions: list[dict], pid: str, title: str, frame: Frame, top: 
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dashes}/>')
         for (x, y), v, s in zip(points, values, sessions):
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>'
-                       f'{escape(s["date"])}: {escape(gid)} {v:g}</title></circle>')
+                       f'{s.date.isoformat()}: {escape(gid)} {v:g}</title></circle>')
     for i, s in enumerate(sessions):
-        out.append(_text(frame.x(i, count), frame.top + frame.height + 16, _short_date(s["date"]),
+        out.append(_text(frame.x(i, count), frame.top + frame.height + 16, _short_date(s.date),
                          extra=";fill:#555"))
     return out
 
 
-def _legend(x: float, y: float, names: dict[str, str]) -> list[str]:
+def _legend(x: float, y: float, names: dict[str, str], lines: list[tuple[str, str, str]]) -> list[str]:
     out = []
-    for gid, colour, dash in GROUPS:
+    for gid, colour, dash in lines:
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" stroke="{colour}" '
                    f'stroke-width="2.5"{dashes}/>')
@@ -156,14 +149,16 @@ def _legend(x: float, y: float, names: dict[str, str]) -> list[str]:
     return out
 
 
-def trend_svg(trends: dict, partners: dict[str, str], words: dict) -> str:
+def trend_svg(trends: Trends, partners: dict[str, str], words: dict) -> str:
     """Return the trend chart as an SVG element.
 
-    trends is the assessment's `trends` entry; partners maps partner id -> display name; words holds
-    the audience's wording: ratio_title, target, groups_title, group names under `groups`, and
-    caption (the accessible description).
+    trends is the assessment's `trends`; partners maps partner id -> display name; words holds the
+    audience's wording: ratio_title, target, groups_title, caption (the accessible description), the
+    groups drawn under `groups` (group id -> legend name, in legend order) and under `lines` each
+    group's line (group id -> (colour, dash pattern)).
     """
-    sessions = trends.get("sessions", [])
+    sessions = trends.sessions
+    lines = [(gid, *words["lines"][gid]) for gid in words["groups"]]
     width, left = 760, 54
     ratio = Frame(left, 34, width - left - 16, 150)
     panels_top = ratio.top + ratio.height + 96
@@ -179,13 +174,13 @@ def trend_svg(trends: dict, partners: dict[str, str], words: dict) -> str:
         return "\n".join(out)
     out += _ratio_panel(sessions, ratio, words)
     out.append(_text(left - 40, panels_top - 44, words["groups_title"], "start", ";font-weight:600"))
-    out += _legend(left - 40, panels_top - 24, words["groups"])
-    peak = max((s["groups"].get(pid, {}).get(gid, 0.0) for s in sessions for pid in partners
-                for gid, _, _ in GROUPS), default=0.0)
+    out += _legend(left - 40, panels_top - 24, words["groups"], lines)
+    peak = max((s.scores(pid).get(gid, 0.0) for s in sessions for pid in partners
+                for gid, _, _ in lines), default=0.0)
     top = _nice_max(max(peak, 1.0))
     for i, (pid, name) in enumerate(partners.items()):
         frame = Frame(left + i * (panel_width + gap), panels_top + 14, panel_width, 150)
-        out += _group_panel(sessions, pid, name, frame, top)
+        out += _group_panel(sessions, pid, name, frame, top, lines)
     out.append("</svg>")
     return "\n".join(out)
 

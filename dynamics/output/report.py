@@ -1,7 +1,10 @@
 """Session reports: one assessment laid out for a clinician (or, as a handout, for the couple).
 
-`build_report` gathers everything a report shows into plain data; `html` and `markdown` render it with
-the Jinja2 templates in dynamics/output/templates. Nothing here writes files: the CLI does.
+`build_report` gathers everything a report shows from the typed Assessment into plain data; `html` and
+`markdown` render it with the Jinja2 templates in dynamics/output/templates. Every conclusion shown is
+the rules': each partner's position is the position their part in the cycle speaks with
+(`PartnerReading.voice`), the safety notice lists the engine's concerns. Nothing here writes files: the
+CLI does.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import re
 from dataclasses import dataclass
 
 from ..knowledge import files as knowledge
-from ..inference.assessment import Assessment
+from ..inference.reading import Assessment, PartnerReading, SetBy
 from ..case.model import Case
+from ..diagram.graph import build_cycle
+from ..diagram.render import GraphvizFailed, GraphvizMissing, render
+from ..diagram.wording import concern_words
 from .charts import inline_svg, standalone_svg, trend_svg
 from ..knowledge.vocabulary import vocabulary
 
@@ -22,8 +28,6 @@ log = logging.getLogger(__name__)
 
 AUDIENCES = ("clinician", "couple")
 MOVES_SHOWN = 6
-
-CHART_GROUPS = ("connect", "pursue", "withdraw", "attack", "drift")
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,6 +44,7 @@ class Report:
     """Everything one report shows, ready for a template."""
     audience: str
     context: dict
+    flagged: bool = False   # the engine's safety screen flagged a concern
 
     def html(self) -> str:
         """Return the report as one self-contained HTML document."""
@@ -58,7 +63,7 @@ class Report:
     @property
     def trend_svg(self) -> str | None:
         """Return the trend chart as a standalone SVG document, or None when the report leaves it out."""
-        if self.audience == "couple" and self.context["safety"]["flag"]:
+        if self.audience == "couple" and self.flagged:
             return None
         return standalone_svg(str(self.context["trend_svg"]))
 
@@ -118,22 +123,16 @@ def _template(kind: str, name: str):
 # --- the cycle diagram ---------------------------------------------------------------------------
 
 def _diagram(case: Case, assessment: Assessment, audience: str) -> dict:
-    """Draw the cycle diagram, or say why it could not be drawn."""
+    """Draw the cycle diagram, or say why Graphviz could not draw it (any other error is a bug, and surfaces)."""
+    graph = build_cycle(case, assessment, audience=audience)
     try:
-        from ..diagram.graph import build_cycle
-        from ..diagram.render import render
-    except ImportError:
-        return {"svg": None, "standalone": None, "note": "The cycle diagram is not available in this version."}
-    try:
-        graph = build_cycle(case, assessment, audience=audience)
         document = render(graph, "svg").decode("utf-8")
-    except Exception as exc:  # Graphviz missing or failing must not cost the clinician the whole report
+    except (GraphvizMissing, GraphvizFailed) as exc:  # Graphviz must not cost the clinician the whole report
         log.warning("could not draw the cycle diagram: %s", exc)
         return {"svg": None, "standalone": None,
                 "note": f"The cycle diagram could not be drawn ({type(exc).__name__}); "
                         "run 'dynamics render' for details."}
-    return {"svg": inline_svg(document), "standalone": document, "note": None,
-            "roles": dict(graph.graph.get("roles", ()))}
+    return {"svg": inline_svg(document), "standalone": document, "note": None}
 
 
 # --- gathering -----------------------------------------------------------------------------------
@@ -170,19 +169,6 @@ def _moves(case: Case, session, pid: str, couple: bool) -> list[dict]:
     return ranked[:MOVES_SHOWN]
 
 
-def _position_key(strategy: str, move: str | None, pattern: str, role: str | None = None) -> str:
-    """Return the cycle.yaml position that describes a partner: the diagram's role when it has one."""
-    if strategy == "fearful":
-        return "fearful"
-    if role:
-        return role
-    if move == "connect":
-        return {"pursue-soothe": "secure-soother", "quiet-asymmetry": "secure-giver"}.get(pattern, "connected")
-    if move == "withdraw" and pattern == "quiet-asymmetry":
-        return "quiet-avoider"
-    return {"pursue": "pursuer", "withdraw": "withdrawer", "attack": "attacker"}.get(move or "", "")
-
-
 def merge_sources(text: str) -> str:
     """Return a '; '-joined source list with each work named once: 'Title (S1:2; S1:9)'."""
     cited: dict[str, list[str]] = {}
@@ -210,38 +196,24 @@ def _full_stop(sentence: str) -> str:
     return sentence if sentence[-1:] in ".!?" else sentence + "."
 
 
-def _concerns(case: Case, sessions, names: dict[str, str]) -> list[str]:
-    """Return each safety behaviour recorded up to the assessment date, with who showed it and who told."""
-    vocab = vocabulary()
-    told = {r.id: r.words for r in vocab.reporters}
-    found: dict[tuple[str, str], str] = {}
-    for session in sessions:
-        for obs in session.observations:
-            if vocab.behaviors[obs.behavior].group == "safety" and obs.frequency != "never":
-                found[(obs.partner, obs.behavior)] = f"{told[obs.source]}, {obs.frequency}, " \
-                                                     f"{_long_date(session.date.isoformat())}"
-        for episode in session.episodes:
-            for step in episode.steps:
-                if vocab.behaviors[step.behavior].group == "safety":
-                    found.setdefault((step.partner, step.behavior),
-                                     f"in the episode '{episode.label}', "
-                                     f"{_long_date(session.date.isoformat())}")
-    return [f"{names[pid]}: {vocab.behaviors[bid].label} ({how})"
-            for (pid, bid), how in sorted(found.items(), key=lambda kv: (case.partner_ids.index(kv[0][0]),
-                                                                        kv[0][1]))]
+def _concerns(assessment: Assessment) -> list[str]:
+    """Return each of the engine's safety concerns: who showed which behaviour, and who last reported it."""
+    return [f"{assessment.partner(c.partner).name}: {concern_words(c)}" for c in assessment.safety.concerns]
 
 
-def _interventions(data: dict, catalog: dict, names: dict[str, str]) -> list[dict]:
+def _interventions(assessment: Assessment, catalog: dict, names: dict[str, str]) -> list[dict]:
     items = []
-    for item in data["interventions"]:
-        info = catalog.get(item["id"], {})
-        items.append({**item, "for_names": [names[p] for p in item["for"]],
-                      "why": " ".join(_full_stop(x) for x in sentences_once([item["why"]])),
-                      "source": merge_sources(item["source"]),
-                      "couple_title": info.get("couple_title", item["title"]),
+    for item in assessment.interventions:
+        info = catalog.get(item.id, {})
+        items.append({"id": item.id, "for": list(item.partners), "title": item.title,
+                      "priority": item.priority, "conjoint": item.conjoint,
+                      "for_names": [names[p] for p in item.partners],
+                      "why": " ".join(_full_stop(x) for x in sentences_once([item.why])),
+                      "source": merge_sources(item.source),
+                      "couple_title": info.get("couple_title", item.title),
                       "this_week": " ".join(str(info.get("this_week", "")).split()),
                       "couple_text": " ".join(str(info.get("couple_text", "")).split()),
-                      "couple_week": "" if item["id"] in words()["clinician_steps"]
+                      "couple_week": "" if item.id in words()["clinician_steps"]
                       else " ".join(str(info.get("this_week", "")).split())})
     return items
 
@@ -300,45 +272,48 @@ def _annotations(case: Case, as_of: str) -> list[dict]:
     return rows
 
 
-def _changes(data: dict, names: dict[str, str], words: dict[str, str]) -> list[str]:
+def _changes(assessment: Assessment, names: dict[str, str], words: dict[str, str]) -> list[str]:
     lines = []
-    for pid, groups in data["trends"]["changes"].items():
-        parts = [f"{words.get(g, g)} {direction}" for g, direction in groups.items()]
+    for pid, groups in assessment.trends.changes:
+        parts = [f"{words.get(g, g)} {direction.value}" for g, direction in groups]
         if parts:
             lines.append(f"{names[pid]}: " + ", ".join(parts))
     return lines
 
 
-def _partners(case: Case, assessment: Assessment, pattern_id: str, roles: dict, couple: bool) -> list[dict]:
-    """Return what the report shows of each partner, in file order."""
-    data = assessment.as_dict()
-    positions = knowledge.read("cycle.yaml")["positions"]
-    partners = []
-    for pid in case.partner_ids:
-        p = data["partners"][pid]
-        position = positions.get(_position_key(p["strategy"], p.get("position"), pattern_id, roles.get(pid)), {})
-        partners.append({**p, "id": pid, "strategy_words": _strategy_words(p["strategy"]),
-                         "set_by": p.get("set_by"), "ecr_r": p["measures"].get("ecr_r"),
-                         "position_title": position.get("title"),
-                         "position_couple": position.get("couple_title"),
-                         "evidence": _evidence(assessment, pid),
-                         "moves": _moves(case, assessment.run.sessions[-1], pid, couple)})
-    return partners
+def _partner(case: Case, assessment: Assessment, p: PartnerReading, couple: bool) -> dict:
+    """Return what the report shows of one partner; the position is the one their part in the cycle speaks with."""
+    position = knowledge.read("cycle.yaml")["positions"].get(p.voice, {}) if p.voice else {}
+    return {"id": p.id, "name": p.name, "strategy": p.strategy.label, "confidence": p.strategy.confidence,
+            "strategy_words": _strategy_words(p.strategy.label),
+            "set_by": "clinician" if p.strategy.set_by is SetBy.CLINICIAN else None,
+            "ecr_r": {"anxiety": p.ecr_r[0], "avoidance": p.ecr_r[1]} if p.ecr_r else None,
+            "position_title": position.get("title"), "position_couple": position.get("couple_title"),
+            "evidence": _evidence(assessment, p.id),
+            "moves": _moves(case, assessment.run.sessions[-1], p.id, couple)}
 
 
-def _cycle(data: dict) -> tuple[dict, dict | None]:
+def _cycle(assessment: Assessment) -> tuple[dict, dict | None]:
     """Return the pattern and the stage with their knowledge-base texts."""
     cycle_kb = knowledge.read("cycle.yaml")
-    pattern_id, stage_id = data["cycle"]["pattern"], data["cycle"]["stage"]
-    pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id, confidence=data["cycle"]["confidence"])
-    if not stage_id:
+    pattern_id = assessment.cycle.pattern.label
+    pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id,
+                   confidence=assessment.cycle.pattern.confidence)
+    if assessment.cycle.stage is None:
         return pattern, None
-    stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=data["cycle"]["stage_confidence"],
+    stage_id = assessment.cycle.stage.label
+    stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=assessment.cycle.stage.confidence,
                  couple_words=words()["couple_stages"].get(stage_id, ""))
     extra = stage.pop("in_pattern", {}).get(pattern_id)  # the stage as it shows in this couple's pattern
     if extra:
         stage["summary"] = f"{stage['summary'].strip()} {extra.strip()}"
     return pattern, stage
+
+
+def chart_groups() -> tuple[str, ...]:
+    """Return the groups the trend chart draws (the vocabulary's `charted` groups) in words.yaml's legend order."""
+    legend = list(words()["chart_lines"])
+    return tuple(sorted(vocabulary().marked("charted"), key=legend.index))
 
 
 def build_report(case: Case, assessment: Assessment, audience: str = "clinician") -> Report:
@@ -347,50 +322,56 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}")
     couple = audience == "couple"
-    data = assessment.as_dict()
     catalog = knowledge.read("interventions.yaml")["interventions"]
     vocab = vocabulary()
-    names = {pid: p["name"] for pid, p in data["partners"].items()}
+    names = assessment.names
     sessions = assessment.run.sessions
-    pattern, stage = _cycle(data)
+    screen = assessment.safety
+    pattern, stage = _cycle(assessment)
     diagram = _diagram(case, assessment, audience)
-    interventions = _interventions(data, catalog, names)
-    group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower()) for g in CHART_GROUPS}
-    chart_words = dict(words()["chart"][audience], groups={g: w.capitalize() for g, w in group_words.items()})
+    interventions = _interventions(assessment, catalog, names)
+    group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower()) for g in chart_groups()}
+    chart_words = dict(words()["chart"][audience], groups={g: w.capitalize() for g, w in group_words.items()},
+                       lines=words()["chart_lines"])
     steps = words()["handout_steps"]
     risk_titles = words()["risk_titles"]
     context = {
         "audience": audience,
-        "case_id": data["case_id"],
-        "as_of": data["as_of"],
+        "case_id": case.case_id,
+        "as_of": assessment.as_of.isoformat(),
         "first_date": sessions[0].date.isoformat(),
         "session_count": len(sessions),
-        "partners": _partners(case, assessment, pattern["id"], diagram.get("roles") or {}, couple),
-        "pairing": data["pairing"],
+        "partners": [_partner(case, assessment, assessment.partner(pid), couple) for pid in case.partner_ids],
+        "pairing": assessment.pairing.label,
         "pattern": pattern,
         "stage": stage,
-        "relationship_stage": data["relationship_stage"],
-        "risks": [{**r, "title": risk_titles.get(r["id"], r["id"].replace("-", " ").capitalize()),
-                   "partner_name": names.get(r["partner"]) if r.get("partner") else None}
-                  for r in data["risks"]],
-        "safety": data["safety"],
-        "safety_clauses": sentences_once(data["safety"]["reasons"]),
-        "concerns": _concerns(case, sessions, names) if data["safety"]["flag"] else [],
+        "relationship_stage": assessment.relationship_stage.label,
+        "risks": [{"id": r.id, "partner": r.partner, "confidence": r.confidence, "why": r.why,
+                   "title": risk_titles.get(r.id, r.id.replace("-", " ").capitalize()),
+                   "partner_name": names.get(r.partner) if r.partner else None}
+                  for r in assessment.risks],
+        "safety_clauses": sentences_once(list(screen.reasons)),
+        "concerns": _concerns(assessment) if screen.flag else [],
         "interventions": interventions,
         "intervention_groups": _groups_of(interventions, case.partner_ids, names,
                                           (steps["together"], steps["each"]) if couple else None),
-        "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in data["withheld"]],
-        "judgements": [{**j, "conclusion_words": conclusion_words(j["conclusion"], names)}
-                       for j in data["clinician"]],
-        "annotations": [] if couple else _annotations(case, data["as_of"]),
-        "changes": _changes(data, names, group_words),
-        "trend_svg": markupsafe.Markup(trend_svg(data["trends"], names, chart_words)),
+        "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in assessment.withheld],
+        "judgements": [{"conclusion": j.conclusion, "action": j.action.value, "value": j.value,
+                        "reason": j.reason, "by": j.by, "date": j.date.isoformat(),
+                        "conclusion_words": conclusion_words(j.conclusion, names)}
+                       for j in assessment.clinician],
+        "annotations": [] if couple else _annotations(case, assessment.as_of.isoformat()),
+        "changes": _changes(assessment, names, group_words),
+        "trend_svg": markupsafe.Markup(trend_svg(assessment.trends, names, chart_words)),
         "diagram": diagram,
     }
-    if couple and data["safety"]["flag"]:
+    # The screen's result under the name the templates and the report command read (report.context's
+    # `safety` key, as dynamics/cli/outputs.py uses it).
+    context.update(safety={"flag": screen.flag, "reasons": list(screen.reasons)})
+    if couple and screen.flag:
         # a handout both partners may read says only what happens next, nothing about either partner
         context["intervention_groups"] = [g for g in context["intervention_groups"] if g["key"] == "both"]
         context["diagram"] = {"svg": None, "standalone": None, "note": None}
     if context["diagram"]["svg"]:
         context["diagram"]["svg"] = markupsafe.Markup(context["diagram"]["svg"])
-    return Report(audience, context)
+    return Report(audience, context, screen.flag)

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 from . import writer
-from ..case.model import Annotation, Case
+from ..case.model import DEFAULT_SOURCE, Annotation, Case
 from ..errors import InputError
+from ..knowledge.labels import Judgement
 
 _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
@@ -87,7 +88,7 @@ def summary(note: Annotation, case: Case | None = None) -> str:
     if note.kind == "note":
         return _one_line(note.text or "")
     if note.kind == "observe":
-        told = f" ({note.source})" if note.source and note.source != "clinician" else ""
+        told = f" ({note.source})" if note.source and note.source != DEFAULT_SOURCE else ""
         text = f"observed {who(note.partner)}: {note.behavior}, {note.frequency or 'sometimes'}{told}"
         text += f", in session {note.session}" if note.session else ""
         return text + (f": {_one_line(note.text)}" if note.text else "")
@@ -96,9 +97,9 @@ def summary(note: Annotation, case: Case | None = None) -> str:
     if note.kind == "session":
         return f"opened session {note.session}"
     because = f" because {_one_line(note.reason)}" if note.reason else ""
-    if note.kind == "override":
+    if note.kind == Judgement.OVERRIDE:
         return f"set {note.conclusion} to {note.value}{because}"
-    verb = "confirmed" if note.kind == "confirm" else "rejected"
+    verb = "confirmed" if note.kind == Judgement.CONFIRM else "rejected"
     shown = f" = {note.value}" if note.value is not None else ""
     return f"{verb} {note.conclusion}{shown}{because}"
 

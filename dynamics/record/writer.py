@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..knowledge import labels
-from ..case.model import Annotation, Case, Episode, Observation, Session, Step, contents, parse_case
+from ..case.model import (DEFAULT_FREQUENCY, DEFAULT_SOURCE, Annotation, Case, Episode, Observation, Session, Step,
+                          contents, parse_case)
 from ..errors import CaseError, DynamicsError, InputError, one_of, suggest
 from ..safewrite import locked, replace, resolve
 from .textedit import BREAK_CHARS, Doc, Edit, apply
@@ -37,6 +38,8 @@ def default_author() -> str:
     name = os.environ.get("DYNAMICS_CLINICIAN", "").strip()
     if name:
         return name
+    # With no user name in the environment, getuser() imports pwd: before Python 3.13 that raises
+    # ImportError where pwd does not exist (Windows) and KeyError for a uid with no entry.
     try:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):
@@ -177,8 +180,8 @@ def add_observation(path, partner: str, behavior: str, frequency: str | None = N
                     date: dt.date | None = None, source: str | None = None) -> Annotation:
     """Add an observation to the latest session (or the one on session_date), recording it as annotated."""
     by = _text(by or default_author(), "the author", "--by")
-    obs = {"partner": partner, "behavior": behavior, "frequency": frequency or "sometimes",
-           "source": source or "clinician"}
+    obs = {"partner": partner, "behavior": behavior, "frequency": frequency or DEFAULT_FREQUENCY,
+           "source": source or DEFAULT_SOURCE}
     if note is not None:
         obs["note"] = _text(note, "the note", "--note")
     entry = {"kind": "observe", "date": _date(date), "by": by, "partner": partner, "behavior": behavior,
@@ -238,7 +241,7 @@ def add_session(path, date: dt.date, observations=(), episodes=(), measures: dic
     session: dict = {"date": date}
     rows = []
     for o in observations:
-        row = {"frequency": "sometimes", "source": "clinician", **o}
+        row = {"frequency": DEFAULT_FREQUENCY, "source": DEFAULT_SOURCE, **o}
         rows.append({k: row[k] for k in sorted(row, key=lambda k: (
             _OBSERVATION_ORDER.index(k) if k in _OBSERVATION_ORDER else len(_OBSERVATION_ORDER)))})
     if rows:
@@ -274,13 +277,12 @@ def add_session(path, date: dt.date, observations=(), episodes=(), measures: dic
     _transaction(path, "session", _annotating(entry, extra, more))
 
 
-JUDGEMENTS = ("confirm", "reject", "override")
+JUDGEMENTS = labels.JUDGEMENTS
 
 
 def conclusion_paths(case: Case) -> tuple[str, ...]:
     """Return the conclusion paths a judgement may name for this case."""
-    return tuple(f"partners.{pid}.strategy" for pid in case.partner_ids) + tuple(
-        p for p in labels.CONCLUSIONS if not p.startswith("partners."))
+    return labels.conclusion_paths(case.partner_ids)
 
 
 def current_value(case: Case, conclusion: str) -> str | None:
@@ -299,7 +301,7 @@ def add_judgement(path, kind: str, conclusion: str, value: str | None = None, re
         raise InputError(f"unknown judgement '{kind}'", file=str(path), hint=one_of(JUDGEMENTS))
     entry = {"kind": kind, "date": _date(date), "by": _text(by or default_author(), "the author", "--by"),
              "conclusion": conclusion}
-    reason = _text(reason, "the reason", "--reason", required=kind != "confirm")
+    reason = _text(reason, "the reason", "--reason", required=kind != labels.Judgement.CONFIRM)
 
     def extra(doc: Doc, case: Case) -> list[Edit]:
         paths = conclusion_paths(case)
