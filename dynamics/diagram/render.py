@@ -34,7 +34,7 @@ def render(graph, fmt: str, engine: str | None = None) -> bytes:
                             hint=f"use one of {', '.join(FORMATS)}")
     engine = engine or ENGINE
     if engine not in ENGINES:
-        raise DynamicsError(f"unknown Graphviz engine '{engine}'", file="--engine",
+        raise DynamicsError(f"unknown Graphviz engine '{engine}'", file="render(engine=...)",
                             hint=f"use one of {', '.join(ENGINES)}")
     text = to_dot(graph)
     if fmt == "dot":
