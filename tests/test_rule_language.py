@@ -184,3 +184,14 @@ def test_why_placeholder_names_a_bound_variable(rules):
                     "why")
     line = refused("rules", "check")
     assert line.startswith(f"{where.rsplit(':', 1)[0]}:") and "{first} names no variable bound in 'when'" in line
+
+
+def test_duplicate_key_in_any_knowledge_file(rules):
+    """A key written twice in a file the rules do not read with places (interventions.yaml) is located too."""
+    path = rules / "interventions.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("\n    title: ") + 1
+    end = text.index("\n", first) + 1
+    path.write_text(text[:end] + "    title: again\n" + text[end:], encoding="utf-8")
+    line = text.count("\n", 0, end) + 1
+    assert refused("rules", "check").startswith(f"rules/interventions.yaml:{line}:5: key 'title' appears twice")

@@ -13,29 +13,31 @@ from .model import DEFAULT_FREQUENCY, DEFAULT_SOURCE, parse_case
 _RATIO = {"positive": "positive", "negative": "negative", "none": "not counted"}
 
 
+def _weights(title: str, intro: str, key: str, rows) -> list[str]:
+    """Return a section that tables ids with their weights and meanings."""
+    out = [f"## {title}", "", intro, "", f"| {key} | weight | meaning |", "|---|---|---|"]
+    return out + [f"| `{rid}` | {weight} | {cell(meaning)} |" for rid, weight, meaning in rows] + [""]
+
+
 def frequencies() -> list[str]:
     """Return the frequency scale section."""
-    vocab = vocabulary()
-    out = ["## Frequency scale", "",
-           f"An observation's `frequency` says how often the behaviour happens (`{DEFAULT_FREQUENCY}` when "
-           "left out). The weight is what the rules count with: the weights of connecting moves and of "
-           "negative moves add up to a session's positive-to-negative ratio, and with the "
-           "[source](#sources) weight a frequency sets how much an observation counts as evidence. Moves "
-           "in an episode count too, at a fixed weight of their own.", "",
-           "| frequency | weight | meaning |", "|---|---|---|"]
-    out += [f"| `{f.id}` | {f.weight} | {cell(f.words)} |" for f in vocab.frequencies]
-    return out + [""]
+    return _weights(
+        "Frequency scale",
+        f"An observation's `frequency` says how often the behaviour happens (`{DEFAULT_FREQUENCY}` when "
+        "left out). The weight is what the rules count with: the weights of connecting moves and of "
+        "negative moves add up to a session's positive-to-negative ratio, and with the "
+        "[source](#sources) weight a frequency sets how much an observation counts as evidence. Moves "
+        "in an episode count too, at a fixed weight of their own.",
+        "frequency", ((f.id, f.weight, f.words) for f in vocabulary().frequencies))
 
 
 def sources() -> list[str]:
     """Return the sources section."""
-    vocab = vocabulary()
-    out = ["## Sources", "",
-           f"An observation's `source` says who reported it (`{DEFAULT_SOURCE}` when left out). The weight "
-           "scales how much the observation counts as evidence.", "",
-           "| source | weight | meaning |", "|---|---|---|"]
-    out += [f"| `{r.id}` | {number(r.weight)} | {cell(r.words)} |" for r in vocab.reporters]
-    return out + [""]
+    return _weights(
+        "Sources",
+        f"An observation's `source` says who reported it (`{DEFAULT_SOURCE}` when left out). The weight "
+        "scales how much the observation counts as evidence.",
+        "source", ((r.id, number(r.weight), r.words) for r in vocabulary().reporters))
 
 
 def behaviours() -> list[str]:

@@ -44,7 +44,7 @@ def build_cycle(case, assessment: Assessment, audience: str = "clinician") -> nx
                          hint=f"use one of {', '.join(AUDIENCES)}")
     if not isinstance(assessment, Assessment):
         raise TypeError(f"build_cycle needs the Assessment that assess() returns, not {type(assessment).__name__}")
-    sessions = assessment.run.sessions
+    sessions = assessment.sessions
     pattern = assessment.cycle.pattern
     stage = assessment.cycle.stage.label if assessment.cycle.stage else None
     flagged = assessment.safety.flag

@@ -131,12 +131,12 @@ def link_word(source: str, target: str, audience: str) -> str:
 # --- safety ---------------------------------------------------------------------------------------
 
 def concern_words(concern) -> str:
-    """Return a safety concern's behaviour and who last reported it: 'restricts the other's choices (...)'."""
+    """Return a safety concern's behaviour and who reported it: 'restricts the other's choices (...)'."""
     vocab = vocabulary()
     words = vocab.behaviors[concern.behavior].label
-    if concern.reporters:
+    if concern.shown:
         reporter = {r.id: r.words for r in vocab.reporters}
-        words += f" ({reporter[concern.reporters[-1]]})"
+        words += f" ({reporter[concern.shown.reporter]})"
     return words
 
 

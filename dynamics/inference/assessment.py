@@ -12,25 +12,19 @@ from ..knowledge.vocabulary import vocabulary
 from . import engine
 from .facts import group_scores, latest_measures, ratio_of, trend_groups
 from .reading import (UNDETERMINED, Assessment, ClinicianJudgement, Concern, Cycle, Evidence, Intervention,
-                      PartnerReading, Reading, Risk, Safety, SessionTrend, SetBy, SourceRef, Trend,
+                      PartnerReading, Reading, Report, Risk, Safety, SessionTrend, SourceRef, Trend,
                       Trends)
 from .trace import Origin, Run, Status, Trace
 
 
-def _reading(trace: Trace | None, allowed: tuple[str, ...]) -> Reading:
+def _reading(run: Run, trace: Trace | None, allowed: tuple[str, ...]) -> Reading:
     """Return a single-valued conclusion as a Reading, or the abstention when nothing was concluded."""
     if trace is None:
         return Reading(UNDETERMINED, 0.0)
-    label = trace.slots[trace_value(trace)]
+    label = trace.slots[run.kb.templates[trace.template].value]
     if label not in allowed:
         raise ValueError(f"the rules concluded '{label}' for {trace.template}, not one of {allowed}")
-    set_by = SetBy.CLINICIAN if trace.origin is Origin.CLINICIAN else SetBy.RULES
-    return Reading(label, round(trace.cf, 2), set_by)
-
-
-def trace_value(trace: Trace) -> str:
-    """Return the name of the slot holding a single-valued conclusion's value."""
-    return engine.load_knowledge().templates[trace.template].value
+    return Reading(label, round(trace.cf, 2), trace.origin, tuple(trace.why))
 
 
 def _one(run: Run, template: str, **where) -> Trace | None:
@@ -93,7 +87,7 @@ def _partners(case: Case, run: Run) -> tuple[PartnerReading, ...]:
         role = _one(run, "role", partner=p.id) if "role" in run.kb.templates else None
         ecr = measures.get(p.id, {}).get("ecr_r")
         out.append(PartnerReading(
-            p.id, p.name, _reading(_one(run, "strategy", partner=p.id), labels.STRATEGIES),
+            p.id, p.name, _reading(run, _one(run, "strategy", partner=p.id), labels.STRATEGIES),
             position.slots["move"] if position else None,
             role.slots.get("role") if role else None, role.slots.get("voice") if role else None,
             (ecr["anxiety"], ecr["avoidance"]) if ecr else None, _evidence(run, p.id)))
@@ -107,15 +101,14 @@ def _concerns(case: Case, run: Run) -> tuple[Concern, ...]:
     out = []
     for t in traces:
         pid, bid = t.slots["partner"], t.slots["behavior"]
-        reporters: list[str] = []
+        reports: list[Report] = []
         for session in run.sessions:
-            for obs in session.observations:
-                if (obs.partner, obs.behavior) == (pid, bid) and vocabulary().rank(obs.frequency) > 0:
-                    reporters.append(obs.source)
-            if any((s.partner, s.behavior) == (pid, bid) for e in session.episodes for s in e.steps):
-                reporters.append(Origin.CLINICIAN.value)
+            reports += [Report(obs.source, session.date, obs.frequency) for obs in session.observations
+                        if (obs.partner, obs.behavior) == (pid, bid) and vocabulary().rank(obs.frequency) > 0]
+            reports += [Report(Origin.CLINICIAN.value, session.date, None, e.label) for e in session.episodes
+                        if any((s.partner, s.behavior) == (pid, bid) for s in e.steps)]
         why = " ".join(t.why) or f"{run.names[pid]}: {bid}"
-        out.append(Concern(pid, bid, tuple(reporters), why))
+        out.append(Concern(pid, bid, tuple(reports), why))
     return tuple(out)
 
 
@@ -137,9 +130,9 @@ def _interventions(run: Run, case: Case) -> tuple[Intervention, ...]:
 
 def build(case: Case, run: Run) -> Assessment:
     """Collect the kept conclusions of a run into an Assessment."""
-    pattern = _reading(_one(run, "pattern"), labels.PATTERNS)
+    pattern = _reading(run, _one(run, "pattern"), labels.PATTERNS)
     stage_trace = _one(run, "stage")
-    stage = _reading(stage_trace, labels.STAGES) if stage_trace and pattern.label not in ("none", UNDETERMINED) \
+    stage = _reading(run, stage_trace, labels.STAGES) if stage_trace and pattern.label not in ("none", UNDETERMINED) \
         else None
     risks = tuple(Risk(t.slots["id"], t.slots["partner"], round(t.cf, 2), " ".join(t.why))
                   for t in sorted(run.kept("risk"), key=lambda t: (-t.cf, t.slots["id"], str(t.slots["partner"]))))
@@ -150,8 +143,8 @@ def build(case: Case, run: Run) -> Assessment:
                       for path, a in engine.latest_judgements(case, run.as_of).items())
     return Assessment(
         case=case, as_of=run.sessions[-1].date, partners=_partners(case, run),
-        pairing=_reading(_one(run, "pairing"), labels.PAIRINGS), cycle=Cycle(pattern, stage),
-        relationship_stage=_reading(_one(run, "relationship_stage"), labels.RELATIONSHIP_STAGES),
+        pairing=_reading(run, _one(run, "pairing"), labels.PAIRINGS), cycle=Cycle(pattern, stage),
+        relationship_stage=_reading(run, _one(run, "relationship_stage"), labels.RELATIONSHIP_STAGES),
         risks=risks, safety=Safety(bool(concerns), concerns), interventions=_interventions(run, case),
         withheld=withheld, clinician=clinician, trends=trends(case, run.sessions), run=run)
 

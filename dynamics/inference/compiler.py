@@ -19,7 +19,6 @@ import threading
 
 from .._compat import import_experta
 from ..knowledge.language import Constraint, KnowledgeBase, Rule, Var, load_knowledge
-from ..knowledge.vocabulary import vocabulary
 
 OFFSET_RULE, OFFSET_FLUSH, OFFSET_REJECT, OFFSET_OVERRIDE, OFFSET_WEAK, OFFSET_SELECT, OFFSET_FALLBACK = \
     60, 55, 50, 45, 40, 30, 10
@@ -52,14 +51,6 @@ class Check:
 def salience(kb: KnowledgeBase, layer: str, offset: int) -> int:
     """Return the salience of a step within a layer: earlier layers score higher."""
     return (len(kb.layers) - kb.layers.index(layer)) * 100 + offset
-
-
-def _literal(slot: str, value):
-    """Turn frequency names into their rank when compared on a frequency slot."""
-    if slot in ("level", "peak") and isinstance(value, str):
-        ranks = {f.id: f.weight for f in vocabulary().frequencies}
-        return ranks.get(value, value)
-    return value
 
 
 def _compare(op: str, left, right) -> bool:
@@ -106,8 +97,6 @@ class Compiler:
                                                     and any(isinstance(x, Var) for x in operand)):
                         var_parts.append(c)
                     else:
-                        operand = tuple(_literal(slot, x) for x in operand) if isinstance(operand, tuple) \
-                            else _literal(slot, operand)
                         literal_parts.append(Constraint(c.op, operand))
                 constraint = None
                 if literal_parts:
@@ -127,7 +116,7 @@ class Compiler:
                                             f"{slot} {c.op} ?{other}"))
                 fields[slot] = constraint
                 continue
-            fields[slot] = ex.L(_literal(slot, spec))
+            fields[slot] = ex.L(spec)
         fact = self.classes[pattern.template](**fields)
         if pattern.negated:
             return ex.NOT(fact)

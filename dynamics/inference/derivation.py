@@ -5,7 +5,7 @@ lines), certainties and how they combined, sources; and for a conclusion not rea
 from __future__ import annotations
 
 from .assessment import Assessment
-from .compiler import _compare, _literal
+from .compiler import _compare
 from .trace import Origin, Trace
 from ..errors import InputError, one_of, suggest
 from ..knowledge import labels
@@ -161,15 +161,10 @@ def _fits(trace: Trace, pattern, ignore: tuple[str, ...] = ()) -> bool:
             for c in spec:
                 if c.op == "as" or isinstance(c.value, Var):
                     continue
-                operand = tuple(_literal(slot, x) for x in c.value) if isinstance(c.value, tuple) \
-                    else _literal(slot, c.value)
-                try:
-                    if not _compare(c.op, value, operand):
-                        return False
-                except TypeError:
+                if value is None or not _compare(c.op, value, c.value):
                     return False
             continue
-        if value != _literal(slot, spec):
+        if value != spec:
             return False
     return True
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..knowledge.labels import Origin
 from .reading import Assessment, Reading
 
 
@@ -19,8 +20,8 @@ def to_json_dict(a: Assessment) -> dict[str, Any]:
             "name": p.name, "strategy": p.strategy.label, "confidence": p.strategy.confidence,
             "position": p.position,
             "measures": {"ecr_r": {"anxiety": p.ecr_r[0], "avoidance": p.ecr_r[1]}} if p.ecr_r else {}}
-        if p.strategy.set_by.value == "clinician":
-            entry["set_by"] = "clinician"
+        if p.strategy.set_by is Origin.CLINICIAN:
+            entry["set_by"] = Origin.CLINICIAN.value
         partners[p.id] = entry
     stage = a.cycle.stage
     return {

@@ -13,19 +13,13 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..knowledge.labels import Judgement
+from ..knowledge.labels import Judgement, Origin
 
 if TYPE_CHECKING:
     from ..case.model import Case
     from .trace import Run
 
 UNDETERMINED = "undetermined"
-
-
-class SetBy(str, enum.Enum):
-    """Who settled a conclusion: the rules, or the clinician's override."""
-    RULES = "rules"
-    CLINICIAN = "clinician"
 
 
 class Trend(str, enum.Enum):
@@ -39,7 +33,8 @@ class Reading:
     """One single-valued conclusion: its label, its confidence and who settled it."""
     label: str
     confidence: float
-    set_by: SetBy = SetBy.RULES
+    set_by: Origin = Origin.RULES   # the rules, or the clinician's override
+    why: tuple[str, ...] = ()        # the supporting rules' reasons, in the case's words
 
     @property
     def determined(self) -> bool:
@@ -95,12 +90,37 @@ class Risk:
 
 
 @dataclass(frozen=True)
+class Report:
+    """One place in the case that records a safety concern: an observation, or a move in an episode."""
+    reporter: str              # a source id (an episode's moves are the clinician's)
+    date: dt.date
+    frequency: str | None      # None for a move seen in an episode
+    episode: str | None = None
+
+    @property
+    def observed(self) -> bool:
+        """Return True for an observation, False for a move in an episode."""
+        return self.episode is None
+
+
+@dataclass(frozen=True)
 class Concern:
-    """One safety concern the engine concluded: who showed which behaviour, who reported it."""
+    """One safety concern the engine concluded: who showed which behaviour, and where the case records it."""
     partner: str
     behavior: str
-    reporters: tuple[str, ...]
+    reports: tuple[Report, ...]   # oldest first
     why: str
+
+    @property
+    def reporters(self) -> tuple[str, ...]:
+        """Return who reported it, oldest report first."""
+        return tuple(r.reporter for r in self.reports)
+
+    @property
+    def shown(self) -> Report | None:
+        """Return the report to show: the latest observation, else the first episode that showed it."""
+        observed = [r for r in self.reports if r.observed]
+        return observed[-1] if observed else (self.reports[0] if self.reports else None)
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,11 @@ class Assessment:
     trends: Trends
     run: Run
 
+    @property
+    def sessions(self) -> tuple:
+        """Return the sessions assessed, oldest first (up to the assessment date)."""
+        return self.run.sessions
+
     def partner(self, pid: str) -> PartnerReading:
         """Return one partner's reading by id."""
         for p in self.partners:
@@ -213,7 +238,3 @@ class Assessment:
         from .jsonform import to_json_dict
         return to_json_dict(self)
 
-    @property
-    def data(self) -> dict[str, Any]:
-        """Return the JSON-ready dictionary (as_dict), for readers of the earlier dict form."""
-        return self.as_dict()

@@ -8,15 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..case.model import Case, Session
+from ..knowledge.labels import Origin
 from ..knowledge.language import KnowledgeBase, Template
 from .why import format_why, merge
-
-
-class Origin(str, enum.Enum):
-    """Where a fact came from: the case file, the rules, or the clinician's own judgement."""
-    CASE = "case"
-    RULES = "rules"
-    CLINICIAN = "clinician"
 
 
 class Status(str, enum.Enum):

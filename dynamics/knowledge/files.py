@@ -16,20 +16,6 @@ from ..yamlnodes import Node
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class StrictLoader(_Base):  # type: ignore[misc, valid-type]
-    """A safe loader that refuses duplicate keys, which YAML would otherwise drop silently."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def rules_dir() -> Path:
     """Return the directory holding the knowledge base.
 
@@ -49,16 +35,16 @@ def rules_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def read(name: str, strict: bool = False) -> Any:
+def read(name: str) -> Any:
     """Return the parsed YAML of one knowledge-base file, e.g. 'vocabulary.yaml'.
 
-    strict also refuses duplicate keys (which YAML would silently collapse); 'dynamics rules check'
-    reads every file that way, so the faster plain reading is safe for everyday commands.
+    This is the fast, unlocated reading everyday commands use; 'dynamics rules check' also reads
+    every file with read_located, which refuses duplicate keys (plain YAML would silently keep one).
     """
     path = rules_dir() / name
     try:
         with open(path, "rb") as handle:
-            return yaml.load(handle, Loader=StrictLoader if strict else _Base)
+            return yaml.load(handle, Loader=_Base)
     except FileNotFoundError:
         raise KnowledgeError("knowledge-base file is missing", file=str(path),
                              hint="reinstall dynamics or restore it from the repository") from None

@@ -29,6 +29,13 @@ def conclusion_key(path: str) -> str:
     return STRATEGY_PATH.format(partner="*") if partner_in(path) is not None else path
 
 
+class Origin(str, enum.Enum):
+    """Where a fact came from: the case file, the rules, or the clinician's own judgement."""
+    CASE = "case"
+    RULES = "rules"
+    CLINICIAN = "clinician"
+
+
 class Judgement(str, enum.Enum):
     """What a clinician's judgement does to a conclusion (SPEC section 7)."""
     CONFIRM = "confirm"

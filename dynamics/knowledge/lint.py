@@ -120,7 +120,7 @@ def check(kb: KnowledgeBase | None = None) -> list[Problem]:
 
 
 def _strict_read() -> list[Problem]:
-    """Re-read every knowledge-base file refusing duplicate keys, which plain YAML would drop.
+    """Re-read every knowledge-base file with places, refusing duplicate keys, which plain YAML would drop.
 
     The files loading reads with places (templates and rules) refuse them already.
     """
@@ -131,7 +131,7 @@ def _strict_read() -> list[Problem]:
         if name.startswith(_LOCATED):
             continue
         try:
-            knowledge.read(name, strict=True)
+            knowledge.read_located(name)
         except KnowledgeError as err:
             problems.append(_error(err))
     return problems

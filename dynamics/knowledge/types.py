@@ -16,7 +16,7 @@ from ..errors import shorten, suggest
 #: the kinds whose values are ordered, so that a slot of that kind may be compared with >, <, ...
 ORDERED = ("number", "integer", "frequency")
 #: the values of the `origin` slot every fact carries
-ORIGINS = ("case", "rules", "clinician")
+ORIGINS = tuple(o.value for o in labels.Origin)
 _SCALARS = ("number", "integer", "boolean", "text", "frequency", "partner")
 _WORD_SETS = {"strategy": labels.STRATEGIES, "pairing": labels.PAIRINGS, "pattern": labels.PATTERNS,
               "stage": labels.STAGES, "relationship_stage": labels.RELATIONSHIP_STAGES,

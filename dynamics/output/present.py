@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..inference.reading import Assessment, PartnerReading, Trend
+from ..knowledge.labels import Origin
 
 _ARROW = {Trend.RISING: "up", Trend.FALLING: "down"}
 
@@ -15,7 +16,7 @@ def as_json(assessment: Assessment) -> str:
 
 
 def _partner_line(p: PartnerReading) -> str:
-    set_by = " (set by clinician)" if p.strategy.set_by.value == "clinician" else ""
+    set_by = " (set by clinician)" if p.strategy.set_by is Origin.CLINICIAN else ""
     line = f"{p.name} ({p.id}): {p.strategy.label}-ish, confidence {p.strategy.confidence:.2f}{set_by}"
     if p.position:
         line += f"; position in the cycle: {p.position}"

@@ -16,11 +16,11 @@ import re
 from dataclasses import dataclass
 
 from ..knowledge import files as knowledge
-from ..inference.reading import Assessment, PartnerReading, SetBy
+from ..inference.reading import Assessment, PartnerReading
+from ..knowledge.labels import Origin
 from ..case.model import Case
 from ..diagram.graph import build_cycle
 from ..diagram.render import GraphvizFailed, GraphvizMissing, render
-from ..diagram.wording import concern_words
 from .charts import inline_svg, standalone_svg, trend_svg
 from ..knowledge.vocabulary import vocabulary
 
@@ -141,15 +141,6 @@ def _strategy_words(strategy: str) -> str:
     return "not yet clear" if strategy == "undetermined" else f"{strategy}-ish"
 
 
-def _evidence(assessment: Assessment, pid: str) -> list[str]:
-    """Return the rules' reasons for a partner's strategy, strongest support first."""
-    lines: list[str] = []
-    for trace in assessment.run.traces.values():
-        if trace.template == "strategy" and trace.status == "kept" and trace.slots.get("partner") == pid:
-            lines.extend(w for w in trace.why if w not in lines)
-    return lines
-
-
 def _moves(case: Case, session, pid: str, couple: bool) -> list[dict]:
     """Return a partner's most frequent observed moves in one session."""
     vocab = vocabulary()
@@ -197,8 +188,16 @@ def _full_stop(sentence: str) -> str:
 
 
 def _concerns(assessment: Assessment) -> list[str]:
-    """Return each of the engine's safety concerns: who showed which behaviour, and who last reported it."""
-    return [f"{assessment.partner(c.partner).name}: {concern_words(c)}" for c in assessment.safety.concerns]
+    """Return each of the engine's safety concerns: who showed which behaviour, who told, how often, when."""
+    told = {r.id: r.words for r in vocabulary().reporters}
+    lines = []
+    for c in assessment.safety.concerns:
+        shown, when = c.shown, _long_date(c.shown.date.isoformat()) if c.shown else ""
+        how = (f"{told[shown.reporter]}, {shown.frequency}, {when}" if shown.observed
+               else f"in the episode '{shown.episode}', {when}") if shown else ""
+        lines.append(f"{assessment.partner(c.partner).name}: {vocabulary().behaviors[c.behavior].label}"
+                     + (f" ({how})" if how else ""))
+    return lines
 
 
 def _interventions(assessment: Assessment, catalog: dict, names: dict[str, str]) -> list[dict]:
@@ -286,11 +285,11 @@ def _partner(case: Case, assessment: Assessment, p: PartnerReading, couple: bool
     position = knowledge.read("cycle.yaml")["positions"].get(p.voice, {}) if p.voice else {}
     return {"id": p.id, "name": p.name, "strategy": p.strategy.label, "confidence": p.strategy.confidence,
             "strategy_words": _strategy_words(p.strategy.label),
-            "set_by": "clinician" if p.strategy.set_by is SetBy.CLINICIAN else None,
+            "set_by": Origin.CLINICIAN.value if p.strategy.set_by is Origin.CLINICIAN else None,
             "ecr_r": {"anxiety": p.ecr_r[0], "avoidance": p.ecr_r[1]} if p.ecr_r else None,
             "position_title": position.get("title"), "position_couple": position.get("couple_title"),
-            "evidence": _evidence(assessment, p.id),
-            "moves": _moves(case, assessment.run.sessions[-1], p.id, couple)}
+            "evidence": list(dict.fromkeys(p.strategy.why)),
+            "moves": _moves(case, assessment.sessions[-1], p.id, couple)}
 
 
 def _cycle(assessment: Assessment) -> tuple[dict, dict | None]:
@@ -325,7 +324,7 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
     catalog = knowledge.read("interventions.yaml")["interventions"]
     vocab = vocabulary()
     names = assessment.names
-    sessions = assessment.run.sessions
+    sessions = assessment.sessions
     screen = assessment.safety
     pattern, stage = _cycle(assessment)
     diagram = _diagram(case, assessment, audience)
