@@ -15,6 +15,7 @@ ALLOWED_LITERALS: dict[tuple[str, str], str] = {
     ("inference/derivation.py", "safety"): "the explain path, which is that JSON key",
     ("intake/questions.py", "safety"): "the answers file's key and the intake's section (SCREEN)",
     ("knowledge/labels.py", "escalation"): "the EFT stage label, which shares its name with a behaviour",
+    ("case/model.py", "withdraw"): "the annotation kind that takes back an entry (SPEC section 7), not the group",
 }
 
 

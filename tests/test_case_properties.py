@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dynamics.knowledge import labels
-from dynamics.case.model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, Annotation, Case, Episode, Observation,
+from dynamics.case.model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, WITHDRAW, WITHDRAWABLE, Annotation, Case, Episode, Observation,
                            Partner, Relationship, Session, Step, load_case, parse_case)
 from dynamics.case.dump import dump_case
 from dynamics.errors import DynamicsError
@@ -165,7 +165,7 @@ def measures(ids: list[str]) -> st.SearchStrategy[dict]:
 @st.composite
 def annotations(draw: st.DrawFn, ids: list[str]) -> Annotation:
     """One annotation of any kind, with its required fields and some optional ones."""
-    kind = draw(st.sampled_from(ANNOTATION_KINDS))
+    kind = draw(st.sampled_from([k for k in ANNOTATION_KINDS if k != WITHDRAW]))  # withdraw: see below
     required, optional = _ANNOTATION_KEYS[kind]
     keys = list(required) + [k for k in optional if draw(st.booleans())]
     conclusion = draw(st.sampled_from([f"partners.{pid}.strategy" for pid in ids]
@@ -186,11 +186,18 @@ def cases(draw: st.DrawFn) -> Case:
     ids = draw(PARTNER_IDS)
     partners = tuple(Partner(pid, draw(st.one_of(st.just(pid), TEXT))) for pid in ids)
     dates = sorted(draw(st.lists(st.dates(), min_size=1, max_size=3, unique=True)))
+    groups = st.lists(st.sampled_from(tuple(vocabulary().groups)), unique=True).map(
+        lambda chosen: tuple(g for g in vocabulary().groups if g in chosen))
     sessions = tuple(Session(date, tuple(draw(st.lists(observations(ids), max_size=4))),
-                             tuple(draw(st.lists(episodes(ids), max_size=2))), draw(measures(ids)))
+                             tuple(draw(st.lists(episodes(ids), max_size=2))), draw(measures(ids)),
+                             covered=draw(st.none() | groups))
                      for date in dates)
     relationship = draw(st.builds(Relationship, st.none() | st.integers(0, 600), st.none() | st.booleans()))
     notes = tuple(draw(st.lists(annotations(ids), max_size=3)))
+    takeable = [i for i, a in enumerate(notes, 1) if a.kind in WITHDRAWABLE]
+    if takeable and draw(st.booleans()):  # a withdraw entry needs an earlier note or judgement to name
+        notes += (Annotation(kind=WITHDRAW, date=draw(st.dates()), by=draw(TEXT), entry=draw(st.sampled_from(takeable)),
+                             reason=draw(TEXT)),)
     case_id = draw(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,15}", fullmatch=True))
     return Case(case_id, partners, sessions, relationship, notes)
 

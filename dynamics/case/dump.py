@@ -87,6 +87,8 @@ def _session(session: Session, partner_ids: tuple[str, ...]) -> list[str]:
             out += [f"      - label: {text(episode.label)}", "        steps:"]
             out += [f"          - {{partner: {text(step.partner, flow=True)}, "
                     f"behavior: {text(step.behavior, flow=True)}}}" for step in episode.steps]
+    if session.covered is not None:
+        out.append(f"    covered: [{', '.join(session.covered)}]")
     if session.measures:
         out.append("    measures:")
         for instrument, answers in session.measures.items():
@@ -117,6 +119,6 @@ def _annotation(annotation: Annotation) -> list[str]:
         value = getattr(annotation, key, None)
         if value is None:
             continue
-        shown = value.isoformat() if key == "session" else text(value)
+        shown = value.isoformat() if key == "session" else str(value) if key == "entry" else text(value)
         out.append(f"    {key}: {shown}")
     return out

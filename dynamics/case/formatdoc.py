@@ -13,6 +13,7 @@ from .. import yamlnodes
 from ..errors import CaseError
 from ..knowledge import labels
 from . import formattext as words
+from .formattime import over_time
 from .formattext import FormatDocError, cell, code, slug
 from .formatvocab import behaviours, ecr_r, frequencies, sources
 from .model import FORMAT_VERSION, parse_case
@@ -27,7 +28,7 @@ _SECTIONS = (("partner", "partners"), ("relationship", "relationship"), ("sessio
 _SECTION_OF = dict(_SECTIONS) | {"annotation": "annotations"}
 _SCALAR_REFS = {"date": "[date](#ids-and-dates)", "partner_id": "[partner id](#ids-and-dates)",
                 "behavior": "[behaviour id](#behaviours)", "frequency": "[frequency](#frequency-scale)",
-                "source": "[source](#sources)"}
+                "source": "[source](#sources)", "group": "[behaviour group](#behaviours)"}
 
 
 def _count(schema: dict) -> str:
@@ -56,7 +57,7 @@ def _type(schema: dict, root: dict) -> str:
         kinds = [alt for alt in schema["anyOf"] if alt != {"type": "null"}]
         if len(kinds) == 1 and len(schema["anyOf"]) == 2:
             return _type(kinds[0], root) + ", or empty"
-        raise FormatDocError(f"no words for the schema {schema}")
+        return " or ".join(_type(kind, root) for kind in kinds)
     if "const" in schema:
         return f"`{schema['const']}`" if isinstance(schema["const"], str) else \
             f"whole number, always `{schema['const']}`"
@@ -194,12 +195,13 @@ def _annotations(root: dict) -> list[str]:
         out.append(f"| `{key}` | {cell(_type(others[key], root))} | {cell(_meaning('annotation', key))} |")
     # judgements name a conclusion; the records of what was added to a session name that session
     judgements = [k["properties"]["kind"]["const"] for k in kinds if "conclusion" in k["properties"]]
-    records = [k["properties"]["kind"]["const"] for k in kinds if "session" in k["properties"]]
+    records = [k["properties"]["kind"]["const"] for k in kinds
+               if "session" in k["properties"] and "conclusion" not in k["properties"]]
     out += ["", f"Entries of kind {code(records)} only "
             "record what was added: the evidence is the observation, episode or session itself, in "
-            "`sessions`, so such an entry written by hand adds nothing to the assessment. For each "
-            f"conclusion the engine honours the latest {code(judgements)} entry (with `--as-of DATE`, "
-            "the latest made on or before that date); one without a `value` changes nothing.", "",
+            "`sessions`, so such an entry written by hand adds nothing to the assessment. How the "
+            f"{code(judgements)} entries act on the assessment, and how they age, is in "
+            "[Judgements over time](#judgements-over-time).", "",
             "### Conclusions", "",
             "The conclusions an entry may judge, and the labels each may take. `<id>` is one of the two "
             "partner ids.", "", "| conclusion | labels |", "|---|---|"]
@@ -298,6 +300,7 @@ def format_reference() -> str:
            "## Example", "", "```yaml", words.EXAMPLE.rstrip("\n"), "```", ""]
     out += _keys(root)
     out += _annotations(root)
+    out += over_time()
     out += _checks(root)
     out += frequencies() + sources() + ecr_r() + behaviours()
     return "\n".join(out).rstrip("\n") + "\n"

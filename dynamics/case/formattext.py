@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .model import DEFAULT_EPISODE_LABEL, DEFAULT_FREQUENCY, DEFAULT_SOURCE, FORMAT_VERSION
+from .model import DEFAULT_EPISODE_LABEL, DEFAULT_FREQUENCY, DEFAULT_SOURCE, FORMAT_VERSION, WITHDRAW
 
 # A short, complete case: the shape of cases/rivera-okafor.yaml, cut down. Tests load it.
 EXAMPLE = """\
@@ -103,6 +103,8 @@ MEANINGS = {
         "observations": "Behaviours seen in the session or reported at it.",
         "episodes": "Interactions seen or told, each as its moves in order.",
         "measures": "Questionnaire responses given at this session.",
+        "covered": "What was looked at in this session: `all`, or a list of behaviour groups. A behaviour "
+                   "of a covered group that is not recorded was not seen; see [Coverage](#coverage).",
     },
     "observation": {
         "partner": "Whose behaviour it is.",
@@ -131,7 +133,9 @@ MEANINGS = {
         "behavior": "The behaviour of an added observation.",
         "frequency": "The frequency of an added observation.",
         "source": "The source of an added observation.",
-        "session": "The date of the session that was added to, or opened.",
+        "session": "The date of the session that was added to or opened; for a judgement, the session it "
+                   "is about (it applies to assessments as of that session and later).",
+        "entry": "The number of the note or judgement withdrawn, as `dynamics history` shows it.",
         "label": "The label of an added episode.",
         "conclusion": "The conclusion judged, as its path in `dynamics assess --format json`.",
         "value": "One of that conclusion's [labels](#conclusions): the value set by an override, or the "
@@ -148,6 +152,8 @@ KINDS = {
     "confirm": "The clinician agrees with a conclusion.",
     "reject": "The clinician rejects a conclusion's value; the next best stands, or the engine abstains.",
     "override": "The clinician sets a conclusion's value; it is reported with certainty 1.",
+    WITHDRAW: "The clinician takes back an earlier note or judgement; it stays in the history, marked "
+                "withdrawn, and the engine ignores it.",
 }
 
 # What an optional key left out means. Required keys have no default.
@@ -156,6 +162,7 @@ DEFAULTS = {
     ("partner", "name"): "the id",
     ("relationship", "months_together"): "unknown", ("relationship", "living_together"): "unknown",
     ("session", "observations"): "none", ("session", "episodes"): "none", ("session", "measures"): "none",
+    ("session", "covered"): "decided from what was recorded; see [Coverage](#coverage)",
     ("observation", "frequency"): f"`{DEFAULT_FREQUENCY}`", ("observation", "source"): f"`{DEFAULT_SOURCE}`",
     ("observation", "note"): "none",
     ("episode", "label"): f"`{DEFAULT_EPISODE_LABEL.format(line='N')}`, N its line in the file",

@@ -19,7 +19,12 @@ FORMAT_VERSION = 1
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 PARTNER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
-ANNOTATION_KINDS = ("note", "observe", "episode", "session") + JUDGEMENTS
+WITHDRAW = "withdraw"
+ANNOTATION_KINDS = ("note", "observe", "episode", "session") + JUDGEMENTS + (WITHDRAW,)
+# What a withdraw entry may take back: a note or a judgement (observations live in the sessions).
+WITHDRAWABLE = ("note",) + JUDGEMENTS
+# A session's `covered:` may name every group at once.
+COVERED_ALL = "all"
 # What the loader fills in when an observation or an episode leaves a key out.
 DEFAULT_FREQUENCY = "sometimes"
 DEFAULT_SOURCE = "clinician"
@@ -31,9 +36,10 @@ _ANNOTATION_KEYS = {
     "observe": (("partner", "behavior"), ("frequency", "session", "text", "source")),
     "episode": (("label",), ("session",)),
     "session": (("session",), ()),
-    Judgement.CONFIRM.value: (("conclusion",), ("value", "reason")),
-    Judgement.REJECT.value: (("conclusion", "reason"), ("value",)),
-    Judgement.OVERRIDE.value: (("conclusion", "value", "reason"), ()),
+    Judgement.CONFIRM.value: (("conclusion",), ("value", "reason", "session")),
+    Judgement.REJECT.value: (("conclusion", "reason"), ("value", "session")),
+    Judgement.OVERRIDE.value: (("conclusion", "value", "reason"), ("session",)),
+    WITHDRAW: (("entry", "reason"), ()),
 }
 
 
@@ -83,12 +89,18 @@ class Episode:
 
 @dataclass(frozen=True)
 class Session:
-    """One session: its date, observations, episodes and instrument responses."""
+    """One session: its date, observations, episodes and instrument responses.
+
+    `covered` is what the clinician says was looked at in the session: None when the file does not
+    say (then `dynamics.inference.coverage` decides from what was recorded), else the behaviour
+    groups, every group for `covered: all`.
+    """
     date: dt.date
     observations: tuple[Observation, ...] = ()
     episodes: tuple[Episode, ...] = ()
     measures: Mapping[str, Mapping[str, tuple[int, ...]]] = field(default_factory=dict)
     line: int = 0
+    covered: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class Annotation:
     session: dt.date | None = None
     label: str | None = None
     source: str | None = None
+    entry: int | None = None
     line: int = 0
 
 
@@ -129,6 +142,10 @@ class Case:
     def partner_ids(self) -> tuple[str, str]:
         """Return the two partner ids in file order."""
         return (self.partners[0].id, self.partners[1].id)
+
+    def withdrawn(self) -> dict[int, Annotation]:
+        """Return entry number (1-based, file order, as `history` numbers it) -> the withdraw entry."""
+        return {a.entry: a for a in self.annotations if a.kind == WITHDRAW and a.entry is not None}
 
 
 # --- loading -------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..knowledge import labels
-from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, DEFAULT_EPISODE_LABEL, DEFAULT_FREQUENCY,
+from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, COVERED_ALL, DEFAULT_EPISODE_LABEL, DEFAULT_FREQUENCY,
+                    WITHDRAWABLE,
                     DEFAULT_SOURCE, FORMAT_VERSION, ISO_DATE, PARTNER_ID, Annotation, Case, Episode, Observation,
                     Partner, Relationship, Session, Step)
 from ..errors import CaseError, one_of, shorten, suggest
@@ -208,7 +209,7 @@ def _sessions(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Sessio
         reader.fail(node, "sessions is empty", "add at least one session with a date")
     result: list[Session] = []
     for item in items:
-        fields = reader.mapping(item, "a session", ("date",), ("observations", "episodes", "measures"))
+        fields = reader.mapping(item, "a session", ("date",), ("observations", "episodes", "measures", "covered"))
         date = reader.date(fields["date"], "session date")
         if result and date <= result[-1].date:
             reader.fail(fields["date"], f"session date {date} is not after the previous session's "
@@ -220,8 +221,20 @@ def _sessions(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Sessio
                          _list_or_empty(reader, fields.get("episodes"), "episodes",
                                         "list episodes, each with a label and steps"))
         measures = _measures(reader, fields["measures"], ids) if "measures" in fields else {}
-        result.append(Session(date, observations, episodes, measures, item.line))
+        covered = _covered(reader, fields["covered"]) if "covered" in fields else None
+        result.append(Session(date, observations, episodes, measures, item.line, covered))
     return tuple(result)
+
+
+def _covered(reader: _Reader, node: Node) -> tuple[str, ...]:
+    """Return the behaviour groups a session says it looked at (`all`, or a list of group ids)."""
+    groups = tuple(vocabulary().groups)
+    hint = f"write 'covered: {COVERED_ALL}' or a list of groups such as [{', '.join(groups[:4])}]"
+    if node.kind == "scalar" and node.value == COVERED_ALL:
+        return groups
+    chosen = [reader.choice(item, "behaviour group", groups, hint)
+              for item in reader.sequence(node, "covered", hint)]
+    return tuple(g for g in groups if g in chosen)
 
 
 def _list_or_empty(reader: _Reader, node: Node | None, what: str, hint: str) -> list[Node]:
@@ -327,6 +340,8 @@ def _annotations(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Ann
                 values[key] = _conclusion_path(reader, sub, ids)
             elif key == "source":
                 values[key] = reader.choice(sub, "source", tuple(vocabulary().reporter_weight))
+            elif key == "entry":
+                values[key] = _withdrawn_entry(reader, sub, result)
             else:
                 values[key] = reader.string(sub, key)
         if kind in labels.JUDGEMENTS and values.get("value") is not None:
@@ -335,6 +350,20 @@ def _annotations(reader: _Reader, node: Node, ids: tuple[str, ...]) -> tuple[Ann
                           "use one of " + ", ".join(allowed))
         result.append(Annotation(**values))
     return tuple(result)
+
+
+def _withdrawn_entry(reader: _Reader, node: Node, earlier: list[Annotation]) -> int:
+    """Return the number of the earlier note or judgement a withdraw entry takes back."""
+    number = reader.integer(node, "entry", 1, hint="give the entry's number as 'dynamics history' shows it")
+    if number > len(earlier):
+        reader.fail(node, f"entry {number} is not an earlier annotation (there are {len(earlier)} before it)",
+                    "give the number 'dynamics history' shows for the entry to withdraw")
+    kind = earlier[number - 1].kind
+    if kind not in WITHDRAWABLE:
+        reader.fail(node, f"entry {number} is {'a' if kind[0] not in 'aeiou' else 'an'} {kind} entry, "
+                    "which cannot be withdrawn",
+                    "withdraw a note or a judgement; to take back an observation, edit its session")
+    return number
 
 
 def _conclusion_path(reader: _Reader, node: Node, ids: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..knowledge import labels
-from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, DEFAULT_FREQUENCY, DEFAULT_SOURCE, FORMAT_VERSION,
+from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, COVERED_ALL, DEFAULT_FREQUENCY, DEFAULT_SOURCE, FORMAT_VERSION,
                     ISO_DATE, PARTNER_ID)
 from .instruments import INSTRUMENTS
 from ..knowledge.vocabulary import vocabulary
@@ -54,6 +54,8 @@ def _definitions() -> dict:
         "behavior": {"type": "string", "enum": [b.id for b in behaviours],
                      "enumDescriptions": [f"{b.group}: {b.definition}" for b in behaviours],
                      "description": "A behaviour id from the vocabulary ('dynamics rules vocabulary')."},
+        "group": {"type": "string", "enum": list(vocab.groups),
+                  "description": "A behaviour group id ('dynamics rules vocabulary')."},
         "frequency": {"type": "string", "enum": list(vocab.frequency_ids),
                       "enumDescriptions": [f.words for f in vocab.frequencies],
                       "description": f"How often the behaviour shows; '{DEFAULT_FREQUENCY}' when left out."},
@@ -84,6 +86,8 @@ def _definitions() -> dict:
             "observations": {"type": ["array", "null"], "items": _ref("observation")},
             "episodes": {"type": ["array", "null"], "items": _ref("episode")},
             "measures": _ref("measures"),
+            "covered": {"anyOf": [{"const": COVERED_ALL},
+                                  {"type": "array", "items": _ref("group"), "uniqueItems": True}]},
         }, ("date",), description="One session; sessions are listed oldest first."),
         "annotation": {"oneOf": [_annotation(kind) for kind in ANNOTATION_KINDS],
                        "description": "A clinician's annotation; written by 'dynamics annotate'."},
@@ -121,7 +125,7 @@ def _annotation(kind: str) -> dict:
     fields = {"text": {"type": "string"}, "reason": {"type": "string"}, "label": {"type": "string"},
               "value": {"type": "string"}, "session": _ref("date"), "partner": _ref("partner_id"),
               "behavior": _ref("behavior"), "frequency": _ref("frequency"), "source": _ref("source"),
-              "conclusion": _conclusion()}
+              "conclusion": _conclusion(), "entry": {"type": "integer", "minimum": 1}}
     properties = {"kind": {"const": kind}, "date": _ref("date"),
                   "by": {"type": "string", "description": "Who wrote the annotation."}}
     properties.update({key: fields[key] for key in required + optional})

@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from ..case.model import Case
 from ..knowledge import labels
-from ..knowledge.labels import Judgement
 from ..knowledge.language import parse_source
 from ..knowledge.vocabulary import vocabulary
 from . import engine
 from .facts import group_scores, latest_measures, ratio_of, trend_groups
+from . import judgements
 from .reading import (UNDETERMINED, Assessment, ClinicianJudgement, Concern, Cycle, Evidence, Intervention,
-                      PartnerReading, Reading, Report, Risk, Safety, SessionTrend, SourceRef, Trend,
-                      Trends)
+                      PartnerReading, Reading, Record, Report, Risk, Safety, Screen, SessionTrend, SourceRef,
+                      Trend, Trends)
 from .trace import Origin, Run, Status, Trace
 
 
-def _reading(run: Run, trace: Trace | None, allowed: tuple[str, ...]) -> Reading:
-    """Return a single-valued conclusion as a Reading, or the abstention when nothing was concluded."""
-    if trace is None:
-        return Reading(UNDETERMINED, 0.0)
-    label = trace.slots[run.kb.templates[trace.template].value]
-    if label not in allowed:
-        raise ValueError(f"the rules concluded '{label}' for {trace.template}, not one of {allowed}")
-    return Reading(label, round(trace.cf, 2), trace.origin, tuple(trace.why))
+def _reading(run: Run, trace: Trace | None, allowed: tuple[str, ...], template: str = "", **key) -> Reading:
+    """Return a single-valued conclusion as a Reading, or the abstention when nothing was concluded.
+
+    An abstention carries no confidence: its why says what was missing, and its nearest reading is
+    the strongest candidate the rules set aside for too little evidence or a stronger rival.
+    """
+    if trace is not None:
+        template = trace.template
+        label = trace.slots[run.kb.templates[template].value]
+        if label not in allowed:
+            raise ValueError(f"the rules concluded '{label}' for {template}, not one of {allowed}")
+        if label != UNDETERMINED:
+            return Reading(label, round(trace.cf, 2), trace.origin, tuple(trace.why))
+    if not template:
+        return Reading(UNDETERMINED, None)
+    value = run.kb.templates[template].value
+    aside = [t for t in run.traces.values()
+             if t.template == template and t.status in (Status.TOO_WEAK, Status.SET_ASIDE)
+             and t.slots.get(value) not in (UNDETERMINED, None) and t.cf > 0
+             and all(t.slots.get(k) == v for k, v in key.items())]
+    best = max(aside, key=lambda t: (t.cf, t.slots[value]), default=None)
+    nearest = Reading(best.slots[value], round(best.cf, 2), why=tuple(best.why)) if best else None
+    return Reading(UNDETERMINED, None, why=tuple(trace.why) if trace else (), nearest=nearest)
 
 
 def _one(run: Run, template: str, **where) -> Trace | None:
@@ -87,7 +103,8 @@ def _partners(case: Case, run: Run) -> tuple[PartnerReading, ...]:
         role = _one(run, "role", partner=p.id) if "role" in run.kb.templates else None
         ecr = measures.get(p.id, {}).get("ecr_r")
         out.append(PartnerReading(
-            p.id, p.name, _reading(run, _one(run, "strategy", partner=p.id), labels.STRATEGIES),
+            p.id, p.name, _reading(run, _one(run, "strategy", partner=p.id), labels.STRATEGIES, "strategy",
+                                   partner=p.id),
             position.slots["move"] if position else None,
             role.slots.get("role") if role else None, role.slots.get("voice") if role else None,
             (ecr["anxiety"], ecr["avoidance"]) if ecr else None, _evidence(run, p.id)))
@@ -128,9 +145,44 @@ def _interventions(run: Run, case: Case) -> tuple[Intervention, ...]:
     return tuple(sorted(result, key=lambda x: (-x.priority, x.id)))
 
 
+def _screens(case: Case, run: Run) -> tuple[Screen, ...]:
+    """Return each partner's latest completed safety screen: every screening behaviour answered about them
+    in one session (`never` included), or a session whose `covered:` names the screen."""
+    vocab = vocabulary()
+    screen = vocab.marked("screen")
+    asked = {b for g in screen for b in vocab.in_group(g)}
+    found: dict[str, Screen] = {}
+    for session in run.sessions:
+        for pid in case.partner_ids:
+            answers = [o for o in session.observations if o.partner == pid and o.behavior in asked]
+            if asked and {o.behavior for o in answers} == asked:
+                found[pid] = Screen(pid, session.date, tuple(sorted({o.source for o in answers})))
+            elif session.covered is not None and set(screen) <= set(session.covered):
+                found[pid] = Screen(pid, session.date, (Origin.CLINICIAN.value,))
+    return tuple(found[pid] for pid in case.partner_ids if pid in found)
+
+
+def _record(run: Run) -> Record:
+    """Return the latest session and the full session the present reading is from."""
+    full = [c for c in run.coverage if c.full]
+    latest = run.coverage[-1]
+    return Record(latest.session.date, latest.entries, (full[-1] if full else latest).session.date, len(full))
+
+
+def _judgements(a: Assessment, run: Run) -> tuple[ClinicianJudgement, ...]:
+    """Return every judgement that applies, with its standing and the value now reported."""
+    out = []
+    for e in run.judgements:
+        note, current = e.note, a.value(e.note.conclusion)
+        out.append(ClinicianJudgement(e.number, note.conclusion, e.action, note.value, note.reason, note.by,
+                                      note.date, e.session, judgements.standing(e, current), current,
+                                      e.replaced_by))
+    return tuple(out)
+
+
 def build(case: Case, run: Run) -> Assessment:
     """Collect the kept conclusions of a run into an Assessment."""
-    pattern = _reading(run, _one(run, "pattern"), labels.PATTERNS)
+    pattern = _reading(run, _one(run, "pattern"), labels.PATTERNS, "pattern")
     stage_trace = _one(run, "stage")
     stage = _reading(run, stage_trace, labels.STAGES) if stage_trace and pattern.label not in ("none", UNDETERMINED) \
         else None
@@ -139,14 +191,16 @@ def build(case: Case, run: Run) -> Assessment:
     concerns = _concerns(case, run)
     withheld = tuple(sorted({t.slots["id"] for t in run.traces.values()
                              if t.template == "intervention" and t.status is Status.WITHHELD}))
-    clinician = tuple(ClinicianJudgement(path, Judgement(a.kind), a.value, a.reason, a.by, a.date)
-                      for path, a in engine.latest_judgements(case, run.as_of).items())
-    return Assessment(
+    full = tuple(c.session for c in run.coverage if c.full) or run.sessions
+    result = Assessment(
         case=case, as_of=run.sessions[-1].date, partners=_partners(case, run),
-        pairing=_reading(run, _one(run, "pairing"), labels.PAIRINGS), cycle=Cycle(pattern, stage),
-        relationship_stage=_reading(run, _one(run, "relationship_stage"), labels.RELATIONSHIP_STAGES),
-        risks=risks, safety=Safety(bool(concerns), concerns), interventions=_interventions(run, case),
-        withheld=withheld, clinician=clinician, trends=trends(case, run.sessions), run=run)
+        pairing=_reading(run, _one(run, "pairing"), labels.PAIRINGS, "pairing"), cycle=Cycle(pattern, stage),
+        relationship_stage=_reading(run, _one(run, "relationship_stage"), labels.RELATIONSHIP_STAGES,
+                                    "relationship_stage"),
+        risks=risks, safety=Safety(bool(concerns), concerns, _screens(case, run)),
+        interventions=_interventions(run, case), withheld=withheld, clinician=(), trends=trends(case, full),
+        run=run, record=_record(run))
+    return dataclasses.replace(result, clinician=_judgements(result, run))
 
 
 def assess(case: Case, as_of: dt.date | None = None) -> Assessment:

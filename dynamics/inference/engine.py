@@ -18,6 +18,8 @@ from ..errors import InputError
 from ..knowledge import labels
 from ..knowledge.language import Rule, Var, load_knowledge
 from .compiler import ANY_SIGNATURE, OFFSET_FLUSH, Compiler, fact_classes, forget_fact_classes, layer_of, salience
+from . import judgements
+from .coverage import coverage
 from .facts import InputFact, combine, sessions_up_to, summarise
 from .selection import selection_rules
 from .trace import Contribution, Origin, Run, Status, Trace, fact_key
@@ -166,26 +168,13 @@ def reset_engines() -> None:
     _LOCAL.__dict__.clear()
 
 
-def latest_judgements(case: Case, as_of: dt.date | None) -> dict:
-    """Return conclusion path -> the clinician's latest confirm, reject or override (up to as_of if given)."""
-    latest = {}
-    for note in case.annotations:
-        if note.kind in labels.JUDGEMENTS and note.conclusion and \
-                (as_of is None or note.date <= as_of):
-            latest[note.conclusion] = note
-    return latest
-
-
-def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
-    """Return the clinician's latest judgement per conclusion (up to as_of, when one is given).
-
-    A judgement is the clinician's current view, so without --as-of every judgement counts, even one
-    made after the latest session; with --as-of, only those made on or before that date.
-    """
+def clinician_facts(found: list[judgements.Entry]) -> list[InputFact]:
+    """Return the overrides and rejects that act on this run as input facts (see `judgements`)."""
     kb = load_knowledge()
     by_path = {t.conclusion: t for t in kb.templates.values() if t.conclusion}
     facts = []
-    for path, note in latest_judgements(case, as_of).items():
+    for entry in judgements.acting(found):
+        note, path = entry.note, entry.note.conclusion
         key = labels.partner_in(path)
         template = by_path[labels.STRATEGY_PATH] if key is not None else by_path[path]
         if note.value is None:
@@ -193,7 +182,8 @@ def clinician_facts(case: Case, as_of: dt.date | None) -> list[InputFact]:
         facts.append(InputFact("clinician", {
             "action": note.kind, "conclusion": template.name, "key": key or "", "value": note.value,
             "reason": note.reason or "", "by": note.by, "date": note.date.isoformat()},
-            origin=[f"line {note.line}: {note.kind} {path} = {note.value} by {note.by} on {note.date}"]))
+            origin=[f"line {note.line}: #{entry.number} {note.kind} {path} = {note.value} by {note.by} "
+                    f"on {note.date}, about the session of {entry.session}"]))
     return facts
 
 
@@ -207,9 +197,12 @@ def run(case: Case, as_of: dt.date | None = None) -> Run:
     engine = _engine()
     producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
     state = Run(kb, case, producer, sessions, as_of)
+    state.coverage = coverage(sessions, case.partner_ids)
+    full = [c.session.date for c in state.coverage if c.full]
+    state.judgements = judgements.entries(case, sessions, full[-1] if full else None)
     engine.run_state = state
     engine.reset()
-    inputs = summarise(case, sessions) + clinician_facts(case, as_of)
+    inputs = summarise(case, sessions) + clinician_facts(state.judgements)
     for entry_id, entry in sorted(kb.interventions.items()):
         inputs.append(InputFact("catalog", {"intervention": entry_id, "conjoint": bool(entry["conjoint"]),
                                             "priority": int(entry["priority"])}))

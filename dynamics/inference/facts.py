@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..case.model import Case, Session
 from ..case.instruments import score_ecr_r
 from ..knowledge.vocabulary import vocabulary
+from .coverage import coverage, covering, full_after
 
 RECENCY = 0.75          # each session further back weighs this much less
 EPISODE_STEP_LEVEL = 2  # a move seen in an episode counts as 'sometimes' in that session
@@ -106,7 +107,12 @@ def ratio_of(session: Session) -> tuple[float, float, float]:
 
 
 def summarise(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
-    """Return the input facts for a case assessed over these sessions (oldest first)."""
+    """Return the input facts for a case assessed over these sessions (oldest first).
+
+    Evidence for strategies weighs every recorded observation, each full session since making it
+    weigh less (RECENCY); the present level and trend of a behaviour, a group and the ratio come
+    from the sessions that covered them (see `coverage`).
+    """
     vocab = vocabulary()
     facts: list[InputFact] = []
     ids = case.partner_ids
@@ -115,12 +121,13 @@ def summarise(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
         other = ids[1] if p.id == ids[0] else ids[0]
         facts.append(InputFact("partner", {"id": p.id, "other": other, "name": p.name},
                                origin=[f"line {p.line}: partner {p.id} ({p.name})"]))
-    latest_index = len(sessions) - 1
+    cover = coverage(sessions, ids)
+    ages = full_after(cover)
     per_session = [session_levels(s) for s in sessions]
     weights: dict[tuple[str, str], list[float]] = defaultdict(list)
     origins: dict[tuple[str, str], list[str]] = defaultdict(list)
     for index, session in enumerate(sessions):
-        recency = RECENCY ** (latest_index - index)
+        recency = RECENCY ** ages[index]
         observed = {(o.partner, o.behavior) for o in session.observations}
         for obs in session.observations:
             key = (obs.partner, obs.behavior)
@@ -136,19 +143,24 @@ def summarise(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
                 origins[key].append(f"line {step.line}: {session.date} episode '{episode.label}': "
                                     f"{names[step.partner]} {step.behavior}")
     strength = {key: _combine_all(values) for key, values in weights.items()}
+    looked = {g: covering(cover, (g,)) for g in vocab.groups}
     for (pid, bid) in sorted(set().union(*per_session) if per_session else ()):
         levels = [lv.get((pid, bid), 0) for lv in per_session]
-        latest = levels[-1]
-        previous = levels[-2] if len(levels) > 1 else None
+        if not max(levels):
+            continue  # recorded only as `never`: looked at and not seen, which coverage accounts for
+        present = [levels[i] for i in looked[vocab.group_of(bid)]]
+        latest = present[-1] if present else 0
+        previous = present[-2] if len(present) > 1 else None
         facts.append(InputFact("behavior", {
             "partner": pid, "behavior": bid, "group": vocab.behaviors[bid].group, "level": latest,
             "peak": max(levels), "sessions": sum(1 for x in levels if x), "trend": _trend(latest, previous),
         }, cf=round(strength.get((pid, bid), 0.0), 4), origin=sorted(origins[(pid, bid)], key=_line_key)))
-    facts.extend(_groups(case, sessions))
-    facts.extend(_ratio(sessions))
+    facts.extend(_groups(case, sessions, cover, ages))
+    facts.extend(_ratio(sessions, cover))
     facts.extend(_sequences(case, sessions))
-    facts.append(InputFact("history", {"sessions": len(sessions)},
-                           origin=[f"{len(sessions)} session(s) up to {sessions[-1].date}"]))
+    full = [c.session for c in cover if c.full]
+    facts.append(InputFact("history", {"sessions": len(full)},
+                           origin=[f"{len(full)} full session(s) up to {full[-1].date if full else sessions[-1].date}"]))
     rel = case.relationship
     facts.append(InputFact("relationship", {
         "months": rel.months_together if rel.months_together is not None else -1,
@@ -170,34 +182,44 @@ def _line_key(text: str) -> tuple[int, str]:
     return (int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0, text)
 
 
-def _groups(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:
+def _groups(case: Case, sessions: tuple[Session, ...], cover, ages) -> list[InputFact]:
     vocab = vocabulary()
     scores = [group_scores(s) for s in sessions]
-    latest_index = len(sessions) - 1
     facts = []
     for pid in case.partner_ids:
-        window = {g: sum(sc.get((pid, g), 0.0) * RECENCY ** (latest_index - i) for i, sc in enumerate(scores))
+        window = {g: sum(sc.get((pid, g), 0.0) * RECENCY ** ages[i] for i, sc in enumerate(scores))
                   for g in vocab.groups}
         cycle_groups = vocab.marked("cycle")
         total = sum(window[g] for g in cycle_groups)
         for gid in vocab.groups:
-            latest = scores[-1].get((pid, gid), 0.0)
-            previous = scores[-2].get((pid, gid), 0.0) if len(scores) > 1 else None
+            present = [scores[i].get((pid, gid), 0.0) for i in covering(cover, (gid,))]
+            latest = present[-1] if present else 0.0
+            previous = present[-2] if len(present) > 1 else None
             share = round(window[gid] / total, 4) if gid in cycle_groups and total else 0.0
             facts.append(InputFact("group", {
                 "partner": pid, "group": gid, "score": latest, "window": round(window.get(gid, 0.0), 4),
                 "previous": previous if previous is not None else -1.0, "share": share,
-                "trend": _trend(latest, previous)}, origin=[f"{pid} {gid}: {latest:g} in the latest session"]))
+                "trend": _trend(latest, previous)}, origin=[f"{pid} {gid}: {latest:g} in the latest session "
+                                                            "that covered it"]))
     return facts
 
 
-def _ratio(sessions: tuple[Session, ...]) -> list[InputFact]:
-    value, positive, negative = ratio_of(sessions[-1])
-    previous = ratio_of(sessions[-2])[0] if len(sessions) > 1 else -1.0
+def ratio_groups() -> tuple[str, ...]:
+    """Return the groups the positive-to-negative ratio counts (SPEC section 4)."""
+    vocab = vocabulary()
+    return tuple(g for g, group in vocab.groups.items() if group.counts_in_ratio in ("positive", "negative"))
+
+
+def _ratio(sessions: tuple[Session, ...], cover) -> list[InputFact]:
+    counted = [sessions[i] for i in covering(cover, ratio_groups())]
+    if not counted:
+        return []
+    value, positive, negative = ratio_of(counted[-1])
+    previous = ratio_of(counted[-2])[0] if len(counted) > 1 else -1.0
     return [InputFact("ratio", {"value": round(value, 3), "positive": positive, "negative": negative,
                                 "previous": round(previous, 3),
-                                "trend": _trend(value, previous if len(sessions) > 1 else None)},
-                      origin=[f"{sessions[-1].date}: {positive:g} positive against {negative:g} negative"])]
+                                "trend": _trend(value, previous if len(counted) > 1 else None)},
+                      origin=[f"{counted[-1].date}: {positive:g} positive against {negative:g} negative"])]
 
 
 def _sequences(case: Case, sessions: tuple[Session, ...]) -> list[InputFact]:

@@ -12,6 +12,28 @@ def _confidence(reading: Reading | None) -> float | None:
     return None if reading is None else reading.confidence
 
 
+def _abstained(a: Assessment) -> dict[str, Any]:
+    """Return conclusion path -> what was missing and the nearest reading, for each abstention."""
+    readings = {f"partners.{p.id}.strategy": p.strategy for p in a.partners}
+    readings.update({"pairing": a.pairing, "cycle.pattern": a.cycle.pattern,
+                     "relationship_stage": a.relationship_stage})
+    out = {}
+    for path, r in readings.items():
+        if r.confidence is None:
+            near = r.nearest
+            out[path] = {"missing": " ".join(r.why) or None,
+                         "nearest": {"label": near.label, "confidence": near.confidence} if near else None}
+    return out
+
+
+def _record(a: Assessment) -> dict[str, Any] | None:
+    r = a.record
+    if r is None:
+        return None
+    return {"latest_session": r.latest.isoformat(), "entries": r.entries, "reading_from": r.reading_from.isoformat(),
+            "full_sessions": r.sessions, "thin": r.thin}
+
+
 def to_json_dict(a: Assessment) -> dict[str, Any]:
     """Return the JSON-ready dictionary of an assessment."""
     partners = {}
@@ -33,13 +55,19 @@ def to_json_dict(a: Assessment) -> dict[str, Any]:
                   "confidence": a.cycle.pattern.confidence, "stage_confidence": _confidence(stage)},
         "relationship_stage": a.relationship_stage.label,
         "risks": [{"id": r.id, "partner": r.partner, "confidence": r.confidence, "why": r.why} for r in a.risks],
-        "safety": {"flag": a.safety.flag, "reasons": list(a.safety.reasons)},
+        "safety": {"flag": a.safety.flag, "reasons": list(a.safety.reasons),
+                   "screened": [{"partner": x.partner, "date": x.date.isoformat(), "by": list(x.by)}
+                                for x in a.safety.screened]},
         "interventions": [{"id": i.id, "for": list(i.partners), "title": i.title, "why": i.why,
                            "source": i.source, "priority": i.priority, "conjoint": i.conjoint}
                           for i in a.interventions],
         "withheld": list(a.withheld),
-        "clinician": [{"conclusion": j.conclusion, "action": j.action.value, "value": j.value,
-                       "reason": j.reason, "by": j.by, "date": j.date.isoformat()} for j in a.clinician],
+        "clinician": [{"entry": j.entry, "conclusion": j.conclusion, "action": j.action.value, "value": j.value,
+                       "current": j.current, "status": j.standing.value, "reason": j.reason, "by": j.by,
+                       "date": j.date.isoformat(), "session": j.session.isoformat(),
+                       "replaced_by": j.replaced_by} for j in a.clinician],
+        "abstained": _abstained(a),
+        "record": _record(a),
         "trends": {
             "sessions": [{"date": s.date.isoformat(), "ratio": s.ratio, "positive": s.positive,
                           "negative": s.negative, "groups": {pid: dict(g) for pid, g in s.groups}}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..knowledge.labels import Judgement, Origin
+from .judgements import Standing
 
 if TYPE_CHECKING:
     from ..case.model import Case
@@ -30,11 +31,16 @@ class Trend(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Reading:
-    """One single-valued conclusion: its label, its confidence and who settled it."""
+    """One single-valued conclusion: its label, its confidence and who settled it.
+
+    An abstention (`undetermined`) has no confidence of its own: `why` says what was missing and
+    `nearest` is the strongest reading the rules set aside, with its own confidence, if there was one.
+    """
     label: str
-    confidence: float
+    confidence: float | None
     set_by: Origin = Origin.RULES   # the rules, or the clinician's override
     why: tuple[str, ...] = ()        # the supporting rules' reasons, in the case's words
+    nearest: Reading | None = None
 
     @property
     def determined(self) -> bool:
@@ -124,10 +130,19 @@ class Concern:
 
 
 @dataclass(frozen=True)
+class Screen:
+    """A completed safety screen of one partner: every screening question answered, on one session."""
+    partner: str
+    date: dt.date
+    by: tuple[str, ...]   # who answered: source ids (self, partner, clinician)
+
+
+@dataclass(frozen=True)
 class Safety:
-    """The safety screen: the flag, and the concerns behind it."""
+    """The safety screen: the flag, the concerns behind it, and the latest completed screen per partner."""
     flag: bool
     concerns: tuple[Concern, ...] = ()
+    screened: tuple[Screen, ...] = ()
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -165,13 +180,37 @@ class Intervention:
 
 @dataclass(frozen=True)
 class ClinicianJudgement:
-    """The clinician's latest judgement on one conclusion."""
+    """A judgement from the record and where it stands in this assessment (see `judgements`)."""
+    entry: int                 # its number in `dynamics history`
     conclusion: str
     action: Judgement
     value: str | None
     reason: str | None
     by: str
     date: dt.date
+    session: dt.date           # the session it is about
+    standing: Standing
+    current: str | None        # what the assessment now reports for the conclusion
+    replaced_by: int | None = None
+
+    @property
+    def honoured(self) -> bool:
+        """Return True when the judgement stands and the assessment agrees with it."""
+        return self.standing is Standing.IN_EFFECT
+
+
+@dataclass(frozen=True)
+class Record:
+    """How much of the record the present reading rests on: the latest session and the one read from."""
+    latest: dt.date
+    entries: int               # distinct entries the latest session records
+    reading_from: dt.date      # the latest full session (every cycle group covered)
+    sessions: int              # full sessions assessed
+
+    @property
+    def thin(self) -> bool:
+        """Return True when the latest session is not full, so the present reading is from an earlier one."""
+        return self.reading_from != self.latest
 
 
 @dataclass(frozen=True)
@@ -215,6 +254,18 @@ class Assessment:
     clinician: tuple[ClinicianJudgement, ...]
     trends: Trends
     run: Run
+    record: Record | None = None
+
+    def value(self, path: str) -> str | None:
+        """Return the label this assessment reports at a conclusion path (None where it reports none)."""
+        head, _, rest = path.partition(".")
+        if head == "partners":
+            pid = rest.rsplit(".", 1)[0]
+            return self.partner(pid).strategy.label if pid in self.names else None
+        if head == "cycle":
+            reading = self.cycle.stage if rest == "stage" else self.cycle.pattern
+            return reading.label if reading else None
+        return getattr(self, head).label
 
     @property
     def sessions(self) -> tuple:

@@ -105,6 +105,8 @@ class Run:
         self.fired: list[tuple[int, str, dict]] = []
         self.sessions = sessions             # the sessions assessed, oldest first
         self.as_of = as_of                   # the date asked for with --as-of, if any
+        self.coverage: tuple = ()            # what each session looked at (coverage.SessionCoverage)
+        self.judgements: list = []           # the clinician's judgements that apply (judgements.Entry)
 
     def key_of(self, fact) -> tuple:
         """Return the identity key of a live experta fact."""

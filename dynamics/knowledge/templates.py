@@ -16,6 +16,12 @@ _CF = SlotType("number", "number", what="a number")
 _ORIGIN = SlotType("origin", "words", frozenset(ORIGINS), what="an origin label")
 
 
+# How a clinician's judgement on a conclusion ages: `history` (read from the whole record: the judgement
+# holds until withdrawn or replaced) or `session` (a reading of the present: it lapses when a later
+# full session is recorded).
+LASTS = ("history", "session")
+
+
 @dataclass(frozen=True)
 class Template:
     """A fact template: its slots and their types, and for single-valued conclusions the key and value slots."""
@@ -27,6 +33,7 @@ class Template:
     min_cf: float = 0.0
     conclusion: str | None = None
     doc: str = ""
+    lasts: str = "history"  # how a judgement on the conclusion ages: LASTS
     types: dict[str, SlotType] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -88,7 +95,7 @@ def read_templates(vocab, interventions: dict) -> tuple[dict[str, Template], Typ
             except TypeProblem as problem:
                 fail(file, tnode, problem.message, problem.hint)
         key = value = conclusion = None
-        min_cf = 0.0
+        min_cf, lasts = 0.0, LASTS[0]
         if "single" in entry:
             single = members(file, entry["single"], "'single'", "'{key: [partner], value: label}'")
             key_node, value_node = single.get("key"), single.get("value")
@@ -108,7 +115,12 @@ def read_templates(vocab, interventions: dict) -> tuple[dict[str, Template], Typ
                 min_cf = float(raw)
             if "conclusion" in single:
                 conclusion = as_text(file, single["conclusion"], "the conclusion path")
+            if "lasts" in single:
+                lasts = as_text(file, single["lasts"], "lasts")
+                if lasts not in LASTS:
+                    fail(file, single["lasts"], f"lasts should be one of {', '.join(LASTS)}, not '{lasts}'",
+                         "write 'lasts: session' or 'lasts: history'")
         doc = as_text(file, entry["doc"], "doc") if "doc" in entry else ""
         result[name] = Template(name, tuple(types), as_boolean(file, entry["input"], "input") if "input" in entry
-                                else False, key, value, min_cf, conclusion, doc, types)
+                                else False, key, value, min_cf, conclusion, doc, lasts, types)
     return result, system

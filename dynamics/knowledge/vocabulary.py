@@ -56,6 +56,7 @@ class Vocabulary:
     reporters: tuple[Reporter, ...]
     groups: dict[str, Group]
     behaviors: dict[str, Behavior]
+    full_session: tuple[int, bool] = (4, True)  # entries, and whether both partners must appear
 
     @functools.cached_property
     def frequency_ids(self) -> tuple[str, ...]:
@@ -122,4 +123,9 @@ def vocabulary() -> Vocabulary:
                                   _require(b, "definition", where, "behaviors", bid), tuple(b.get("signs", ())),
                                   b.get("question", ""), b.get("couple_words", b.get("label", bid)),
                                   tuple(_require(b, "sources", where, "behaviors", bid)))
-    return Vocabulary(freqs, reporters, groups, behaviors)
+    full = data.get("coverage", {}).get("full_session", {})
+    if not isinstance(full.get("entries"), int) or isinstance(full.get("entries"), bool) \
+            or not isinstance(full.get("both_partners", True), bool):
+        raise _error("coverage.full_session needs 'entries' (a whole number) and 'both_partners' (true or false)",
+                     "write it as 'full_session: {entries: 4, both_partners: true}'", "coverage")
+    return Vocabulary(freqs, reporters, groups, behaviors, (full["entries"], full.get("both_partners", True)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..inference.reading import Assessment, PartnerReading, Trend
+from ..inference.judgements import Standing
+from ..inference.reading import Assessment, ClinicianJudgement, PartnerReading, Reading, Trend
 from ..knowledge.labels import Origin
 
 _ARROW = {Trend.RISING: "up", Trend.FALLING: "down"}
@@ -15,9 +16,50 @@ def as_json(assessment: Assessment) -> str:
     return json.dumps(assessment.as_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def reading_words(r: Reading, ish: str = "") -> str:
+    """Return a reading as 'anxious-ish, confidence 0.81', or an abstention with its nearest reading."""
+    if r.confidence is None:
+        near = f" The nearest reading is {r.nearest.label}{ish}, confidence {r.nearest.confidence:.2f}." \
+            if r.nearest else ""
+        return f"undetermined: {' '.join(r.why) or 'too little to go on.'}{near}"
+    set_by = " (set by clinician)" if r.set_by is Origin.CLINICIAN else ""
+    return f"{r.label}{ish}, confidence {r.confidence:.2f}{set_by}"
+
+
+def record_note(a: Assessment) -> str | None:
+    """Return the sentence saying the present reading is from an earlier session, when it is."""
+    r = a.record
+    if r is None or not r.thin:
+        return None
+    entries = "nothing" if not r.entries else f"only {r.entries} entr{'y' if r.entries == 1 else 'ies'}"
+    return (f"The latest session ({r.latest.isoformat()}) has {entries} recorded yet, so the cycle's stage, "
+            f"the ratio, trends and risks read as of {r.reading_from.isoformat()}.")
+
+
+def screen_note(a: Assessment) -> str:
+    """Return a line on the safety screen: who was screened when, or that no screen is on record."""
+    if not a.safety.screened:
+        return "No completed safety screen on record: screen each partner on their own."
+    names = a.names
+    done = "; ".join(f"{names[s.partner]} on {s.date.isoformat()} ({', '.join(s.by)})" for s in a.safety.screened)
+    missing = [names[pid] for pid in names if pid not in {s.partner for s in a.safety.screened}]
+    return f"Safety screen completed: {done}." + (f" Not yet screened: {', '.join(missing)}." if missing else "")
+
+
+def judgement_line(j: ClinicianJudgement) -> str:
+    """Return one judgement with its standing: honoured, or what to review and why."""
+    said = f"#{j.entry} {j.action.value} {j.conclusion}" + (f" = {j.value}" if j.value else "")
+    said += f" ({j.reason})" if j.reason else ""
+    said += f", {j.by} on {j.date.isoformat()}"
+    if j.standing is Standing.TO_REVIEW:
+        return f"{said}: TO REVIEW, the assessment now reads {j.current or 'nothing'}"
+    if j.standing is Standing.LAPSED:
+        return f"{said}: TO REVIEW, made about the session of {j.session.isoformat()}; newer sessions since"
+    return f"{said}: {j.standing.value}"
+
+
 def _partner_line(p: PartnerReading) -> str:
-    set_by = " (set by clinician)" if p.strategy.set_by is Origin.CLINICIAN else ""
-    line = f"{p.name} ({p.id}): {p.strategy.label}-ish, confidence {p.strategy.confidence:.2f}{set_by}"
+    line = f"{p.name} ({p.id}): {reading_words(p.strategy, '-ish')}"
     if p.position:
         line += f"; position in the cycle: {p.position}"
     if p.ecr_r:
@@ -26,14 +68,25 @@ def _partner_line(p: PartnerReading) -> str:
 
 
 def _cycle_line(a: Assessment) -> str:
+    pattern = a.cycle.pattern
+    if pattern.confidence is None:
+        return reading_words(pattern)
     stage = f", stage {a.cycle.stage.label}" if a.cycle.stage else ""
-    return f"{a.cycle.pattern.label}{stage} (confidence {a.cycle.pattern.confidence:.2f})"
+    return f"{pattern.label}{stage} (confidence {pattern.confidence:.2f})"
+
+
+def _shown(a: Assessment) -> list[ClinicianJudgement]:
+    """Return the judgements worth listing with an assessment: those standing (replaced and withdrawn
+    ones stay in 'dynamics history')."""
+    return [j for j in a.clinician if j.standing not in (Standing.REPLACED, Standing.WITHDRAWN)]
 
 
 def as_text(assessment: Assessment) -> str:
     """Return the assessment as a clinician reads it in a terminal between sessions."""
     a = assessment
     out = [f"Case {a.case.case_id}, as of {a.as_of.isoformat()}", ""]
+    if record_note(a):
+        out += [f"Note: {record_note(a)}", ""]
     if a.safety.flag:
         out += ["SAFETY CONCERN: conjoint cycle work is not recommended until each partner has been seen",
                 "alone and safety assessed.", *[f"  - {r}" for r in a.safety.reasons], ""]
@@ -53,11 +106,9 @@ def as_text(assessment: Assessment) -> str:
     if a.withheld:
         out.append(f"  Withheld while the safety concern stands: {', '.join(a.withheld)}")
     out += _trend_lines(a)
-    if a.clinician:
-        out += ["", "Clinician's judgements"]
-        out += [f"  {j.date.isoformat()} {j.by}: {j.action.value} {j.conclusion}"
-                + (f" = {j.value}" if j.value else "") + (f" ({j.reason})" if j.reason else "")
-                for j in a.clinician]
+    out += ["", f"Safety screen  {screen_note(a)}"]
+    if _shown(a):
+        out += ["", "Clinician's judgements"] + [f"  {judgement_line(j)}" for j in _shown(a)]
     out += ["", "Decision support for a trained clinician, not a diagnosis. "
             "Run 'dynamics explain' for the derivation."]
     return "\n".join(out) + "\n"
@@ -83,9 +134,14 @@ def as_markdown(assessment: Assessment) -> str:
     if a.safety.flag:
         out += ["> **Safety concern.** Conjoint cycle work is not recommended until safety is assessed.", ""]
         out += [f"> - {r}" for r in a.safety.reasons] + [""]
+    if record_note(a):
+        out += [f"> {record_note(a)}", ""]
     out += ["| Partner | Strategy | Confidence | Position |", "|---|---|---|---|"]
-    out += [f"| {p.name} ({p.id}) | {p.strategy.label} | {p.strategy.confidence:.2f} | {p.position or '-'} |"
+    out += [f"| {p.name} ({p.id}) | {p.strategy.label} | "
+            f"{'-' if p.strategy.confidence is None else format(p.strategy.confidence, '.2f')} | {p.position or '-'} |"
             for p in a.partners]
+    out += [f"\n*{p.name}: {reading_words(p.strategy, '-ish')}.*" for p in a.partners
+            if p.strategy.confidence is None]
     out += ["", f"- **Pairing:** {a.pairing.label}", f"- **Cycle:** {_cycle_line(a)}",
             f"- **Relationship stage:** {a.relationship_stage.label}", "", "## Risks", ""]
     out += [f"- **{r.id}**: {r.why}" for r in a.risks] or ["None flagged."]
@@ -97,4 +153,7 @@ def as_markdown(assessment: Assessment) -> str:
         out.append("None selected.")
     if a.withheld:
         out += ["", f"Withheld while the safety concern stands: {', '.join(a.withheld)}."]
+    out += ["", f"**Safety screen.** {screen_note(a)}"]
+    if _shown(a):
+        out += ["", "## Clinician's judgements", ""] + [f"- {judgement_line(j)}" for j in _shown(a)]
     return "\n".join(out) + "\n"

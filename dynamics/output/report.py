@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass
 
 from ..knowledge import files as knowledge
+from ..inference.judgements import Standing
 from ..inference.reading import Assessment, PartnerReading
+from .present import judgement_line, record_note, screen_note
 from ..knowledge.labels import Origin
 from ..case.model import Case
 from ..diagram.graph import build_cycle
@@ -356,9 +358,12 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
                                           (steps["together"], steps["each"]) if couple else None),
         "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in assessment.withheld],
         "judgements": [{"conclusion": j.conclusion, "action": j.action.value, "value": j.value,
-                        "reason": j.reason, "by": j.by, "date": j.date.isoformat(),
+                        "reason": j.reason, "by": j.by, "date": j.date.isoformat(), "entry": j.entry,
+                        "honoured": j.honoured, "review": judgement_line(j) if not j.honoured else None,
                         "conclusion_words": conclusion_words(j.conclusion, names)}
-                       for j in assessment.clinician],
+                       for j in assessment.clinician if j.standing not in (Standing.REPLACED, Standing.WITHDRAWN)],
+        "record_note": record_note(assessment),
+        "screen_note": screen_note(assessment),
         "annotations": [] if couple else _annotations(case, assessment.as_of.isoformat()),
         "changes": _changes(assessment, names, group_words),
         "trend_svg": markupsafe.Markup(trend_svg(assessment.trends, names, chart_words)),
