@@ -222,3 +222,18 @@ def test_as_of_uses_only_earlier_sessions():
     first = case.sessions[0].date
     data = assess(case, first).as_dict()
     assert (data["as_of"], len(data["trends"]["sessions"])) == (first.isoformat(), 1)
+
+
+def test_reported_conclusions_stand_on_positive_certainty():
+    """No reported conclusion stands on a certainty of zero or less (contrary evidence is not support).
+
+    Caught: a de-escalation stage concluded at -0.16 because its rule's weakest premise was a
+    negative escalation sign.
+    """
+    reported = [t.name for t in load_knowledge().templates.values() if t.conclusion]
+    bad = []
+    for path in CASES + VIGNETTES + BLIND:
+        for trace in run(load_case(path)).traces.values():
+            if trace.template in reported and trace.kept and trace.cf <= 0:
+                bad.append(f"{path.stem}: {trace.label} at {trace.cf}")
+    assert bad == []
