@@ -66,7 +66,8 @@ def answers_file() -> dict:
                         "steps": [{"partner": "A", "behavior": "bid"}, {"partner": "B", "behavior": "dismissed_bid"},
                                   {"partner": "A", "behavior": "criticism"},
                                   {"partner": "B", "behavior": "stonewalling"}]},
-            "safety": {"A": {"fear_of_partner": "rarely"}},
+            "safety": {pid: {bid: "rarely" if (pid, bid) == ("A", "fear_of_partner") else "never"
+                             for bid in vocabulary().in_group("safety")} for pid in ("A", "B")},
             "ecr_r": {"A": ECR_MAYA}}
 
 
@@ -122,8 +123,9 @@ def test_interview_writes_a_case_that_loads_and_assesses(tmp_path):
     case = load_case(out)
     session = case.sessions[0]
     observed = [(o.partner, o.behavior, o.frequency, o.source) for o in session.observations]
-    expected = [("A", b, f, "self") for b, f in MAYA.items()] + [("A", "fear_of_partner", "rarely", "self")] + \
-        [("B", b, f, "partner") for b, f in TOM.items()]
+    given = answers_file()  # what the interview says, `never` answers included: they record what was asked
+    expected = [(pid, b, f, "self" if pid == "A" else "partner") for pid in ("A", "B")
+                for b, f in list(given["answers"][pid].items()) + list(given["safety"][pid].items())]
     order = list(vocabulary().behaviors)
     expected.sort(key=lambda o: (o[0], order.index(o[1])))
     steps = [(s.partner, s.behavior) for s in session.episodes[0].steps]
@@ -132,7 +134,10 @@ def test_interview_writes_a_case_that_loads_and_assesses(tmp_path):
         "maya-tom", [("A", "Maya"), ("B", "Tom")], 30, expected, "Saturday plans",
         [("A", "bid"), ("B", "dismissed_bid"), ("A", "criticism"), ("B", "stonewalling")],
         {"A": tuple(ECR_MAYA)})
-    assert assess(case).as_dict()["safety"]["flag"] is True
+    safety = assess(case).as_dict()["safety"]
+    assert (safety["flag"], safety["screened"]) == (True, [
+        {"partner": "A", "date": "2026-09-14", "by": ["self"]},
+        {"partner": "B", "date": "2026-09-14", "by": ["partner"]}])
 
 
 def test_interview_shows_progress_hints_and_the_review(tmp_path):
@@ -290,7 +295,8 @@ def test_readme_answers_example_writes_a_case(tmp_path):
     out = tmp_path / "maya-tom.yaml"
     result = run(["intake", "-o", str(out), "--answers", str(answers)])
     case = load_case(out)
-    assert (result.exit_code, [(o.partner, o.behavior) for o in case.sessions[0].observations]) == (
+    seen = [(o.partner, o.behavior) for o in case.sessions[0].observations if o.frequency != "never"]
+    assert (result.exit_code, seen) == (
         0, [("A", "pursuit"), ("A", "bid"), ("B", "withdrawal"), ("B", "stonewalling")])
 
 

@@ -87,7 +87,7 @@ def collect(q: Questionnaire) -> Answers:
     for pos in (1, 2):
         for bid in q.vocab.behaviors:
             freq = a.get(f"s.{pos}.{bid}") if screened(bid) else a.get(f"b.{pos}.{bid}")
-            if freq and freq != "never":
+            if freq:  # `never` too: what was asked and not seen is recorded, so the session shows it was looked at
                 observations.append(Observation(ids[pos - 1], bid, freq, source(pos)))
     episodes = ()
     if a.get("episode"):
