@@ -44,6 +44,12 @@ def assessed(runner: CliRunner, case: str) -> dict:
     return json.loads(out)
 
 
+def recorded(result: dict) -> list[dict]:
+    """Return the JSON's clinician entries with only the keys the record itself sets."""
+    keys = ("conclusion", "action", "value", "reason", "by", "date", "session")
+    return [{k: e[k] for k in keys if k in e} for e in result["clinician"]]
+
+
 def test_every_form_records_its_annotation_and_says_where(runner):
     """Each annotate form prints one line naming the new entry and appends exactly that annotation."""
     case = "rivera-okafor.yaml"
@@ -65,9 +71,9 @@ def test_every_form_records_its_annotation_and_says_where(runner):
         (0, "rivera-okafor.yaml:231: added episode by Dr Okoye on 2026-10-05: episode 'Phone call' added to "
             "session 2026-10-05\n", ""),
         (0, "rivera-okafor.yaml:236: added confirm by Dr Lee on 2026-10-05: confirmed pairing = "
-            "anxious-avoidant because fits the intake\n", ""),
-        (0, "rivera-okafor.yaml:243: added session by Dr Lee on 2026-10-12: opened session 2026-10-12\n", ""),
-        (0, "rivera-okafor.yaml:252: added observe by Dr Lee on 2026-10-12: observed A: gentle_startup, "
+            "anxious-avoidant as of session 2026-10-05 because fits the intake\n", ""),
+        (0, "rivera-okafor.yaml:244: added session by Dr Lee on 2026-10-12: opened session 2026-10-12\n", ""),
+        (0, "rivera-okafor.yaml:253: added observe by Dr Lee on 2026-10-12: observed A: gentle_startup, "
             "sometimes (partner), in session 2026-10-12\n", ""),
     ]
     loaded = load_case(case)
@@ -78,7 +84,7 @@ def test_every_form_records_its_annotation_and_says_where(runner):
                    behavior="repair_attempt", frequency="rarely", session=day("2026-09-21"), source="clinician"),
         Annotation("episode", day(RIVERA_LAST), "Dr Okoye", label="Phone call", session=day(RIVERA_LAST)),
         Annotation("confirm", day(RIVERA_LAST), "Dr Lee", conclusion="pairing", value="anxious-avoidant",
-                   reason="fits the intake"),
+                   reason="fits the intake", session=day(RIVERA_LAST)),
         Annotation("session", day("2026-10-12"), "Dr Lee", session=day("2026-10-12")),
         Annotation("observe", day("2026-10-12"), "Dr Lee", partner="A", behavior="gentle_startup",
                    frequency="sometimes", session=day("2026-10-12"), source="partner"),
@@ -119,8 +125,8 @@ def test_by_falls_back_to_the_login_name(runner, monkeypatch):
     (["override", "partners.C.strategy", "secure", "--reason", "r"],
      "CONCLUSION: unknown conclusion 'partners.C.strategy'; did you mean 'partners.B.strategy'?"),
     (["session", "--date", "2026-10-05"],
-     "rivera-okafor.yaml: the case already has sessions up to 2026-10-05, so a new session cannot be dated "
-     "2026-10-05; date the new session after 2026-10-05, or add to an existing session"),
+     "rivera-okafor.yaml: the case already has a session on 2026-10-05; add to it with 'dynamics annotate "
+     "rivera-okafor.yaml observe --date 2026-10-05 --partner ID --behavior ID'"),
     (["note", "   "], "TEXT: the note is empty; give some text for the note"),
 ])
 def test_bad_input_is_one_line_exit_2_and_the_file_is_untouched(runner, args, message):
@@ -134,7 +140,7 @@ def test_rejecting_an_undetermined_conclusion_is_refused(runner):
     """There is nothing to reject when the engine abstained; the hint points to override."""
     assert run(runner, "annotate", "quinn-bose.yaml", "reject", "pairing", "--reason", "r") == (
         2, "", "CONCLUSION: there is nothing to reject: pairing is undetermined for this case; "
-               "to set it yourself use 'override pairing VALUE --reason ...'\n")
+               "to set it yourself use 'dynamics annotate quinn-bose.yaml override pairing VALUE --reason TEXT'\n")
 
 
 def test_reason_is_required_for_judgements(runner):
@@ -154,8 +160,9 @@ def test_override_sets_the_strategy_and_the_pairing_follows(runner):
     result = assessed(runner, "rivera-okafor.yaml")
     assert (result["partners"]["A"]["strategy"], result["partners"]["A"]["set_by"],
             result["partners"]["A"]["confidence"], result["pairing"]) == ("secure", "clinician", 1.0, "avoidant-secure")
-    assert result["clinician"] == [{"conclusion": "partners.A.strategy", "action": "override", "value": "secure",
-                                    "reason": "settles quickly once heard", "by": "Dr Lee", "date": RIVERA_LAST}]
+    assert recorded(result) == [{"conclusion": "partners.A.strategy", "action": "override", "value": "secure",
+                                 "reason": "settles quickly once heard", "by": "Dr Lee", "date": RIVERA_LAST,
+                                 "session": RIVERA_LAST}]
 
 
 def test_explain_shows_the_override_and_its_reason(runner):
@@ -175,8 +182,8 @@ def test_reject_removes_the_candidate_and_the_engine_falls_back(runner):
     after = assessed(runner, "rivera-okafor.yaml")
     assert before["cycle"]["pattern"] == "pursue-withdraw"
     assert after["cycle"]["pattern"] != "pursue-withdraw"
-    assert after["clinician"] == [{"conclusion": "cycle.pattern", "action": "reject", "value": "pursue-withdraw",
-                                   "reason": "looks mutual", "by": "Dr Lee", "date": RIVERA_LAST}]
+    assert recorded(after) == [{"conclusion": "cycle.pattern", "action": "reject", "value": "pursue-withdraw",
+                                "reason": "looks mutual", "by": "Dr Lee", "date": RIVERA_LAST, "session": RIVERA_LAST}]
     assert load_case("rivera-okafor.yaml").annotations[-1].value == "pursue-withdraw"
 
 
@@ -227,12 +234,15 @@ def test_a_judgement_made_today_counts_for_the_current_assessment(runner):
     assert assessed(runner, "rivera-okafor.yaml")["cycle"]["pattern"] == "attack-attack"
 
 
-def test_as_of_ignores_judgements_made_later(runner):
-    """With --as-of, a judgement dated after that date does not apply."""
+def test_a_judgement_applies_from_the_session_it_is_about(runner):
+    """A judgement dated later is about the latest session by then: it applies as of that session, not before."""
     run(runner, "annotate", "rivera-okafor.yaml", "override", "cycle.pattern", "attack-attack", "--reason", "r",
         "--date", "2026-11-01")
-    out = runner.invoke(cli, ["assess", "rivera-okafor.yaml", "--format", "json", "--as-of", "2026-10-05"])
-    assert json.loads(out.output)["cycle"]["pattern"] == "pursue-withdraw"
+    assert load_case("rivera-okafor.yaml").annotations[-1].session == dt.date.fromisoformat(RIVERA_LAST)
+    latest = runner.invoke(cli, ["assess", "rivera-okafor.yaml", "--format", "json", "--as-of", RIVERA_LAST])
+    earlier = runner.invoke(cli, ["assess", "rivera-okafor.yaml", "--format", "json", "--as-of", "2026-09-21"])
+    assert (json.loads(latest.output)["cycle"]["pattern"], json.loads(earlier.output)["cycle"]["pattern"]) == (
+        "attack-attack", "pursue-withdraw")
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -249,9 +259,10 @@ def test_history_lists_annotations_oldest_first_with_author_and_change(runner):
     """history prints date, author, kind and what changed, oldest first."""
     _some_history(runner)
     assert run(runner, "history", "rivera-okafor.yaml") == (0, (
-        "2026-09-14  Dr Lee    observe   observed Maya (A): bid, sometimes, in session 2026-09-14\n"
-        "2026-10-05  Dr Lee    override  set cycle.stage to de-escalation because paused twice\n"
-        "2026-10-07  Dr Okoye  note      first / second line\n"), "")
+        "#3  2026-09-14  Dr Lee    observe   observed Maya (A): bid, sometimes, in session 2026-09-14\n"
+        "#2  2026-10-05  Dr Lee    override  set cycle.stage to de-escalation as of session 2026-10-05 "
+        "because paused twice\n"
+        "#1  2026-10-07  Dr Okoye  note      first / second line\n"), "")
 
 
 def test_history_json_keeps_the_full_values(runner):
@@ -259,13 +270,14 @@ def test_history_json_keeps_the_full_values(runner):
     _some_history(runner)
     code, out, _ = run(runner, "history", "rivera-okafor.yaml", "--format", "json")
     assert (code, json.loads(out)) == (0, {"case_id": "rivera-okafor", "annotations": [
-        {"date": "2026-09-14", "by": "Dr Lee", "kind": "observe",
+        {"entry": 3, "date": "2026-09-14", "by": "Dr Lee", "kind": "observe",
          "summary": "observed Maya (A): bid, sometimes, in session 2026-09-14", "partner": "A", "behavior": "bid",
-         "frequency": "sometimes", "source": "clinician", "session": "2026-09-14", "line": 223},
-        {"date": "2026-10-05", "by": "Dr Lee", "kind": "override",
-         "summary": "set cycle.stage to de-escalation because paused twice", "conclusion": "cycle.stage",
-         "value": "de-escalation", "reason": "paused twice", "line": 217},
-        {"date": "2026-10-07", "by": "Dr Okoye", "kind": "note", "summary": "first / second line",
+         "frequency": "sometimes", "source": "clinician", "session": "2026-09-14", "line": 224},
+        {"entry": 2, "date": "2026-10-05", "by": "Dr Lee", "kind": "override",
+         "summary": "set cycle.stage to de-escalation as of session 2026-10-05 because paused twice",
+         "conclusion": "cycle.stage", "value": "de-escalation", "reason": "paused twice", "session": "2026-10-05",
+         "line": 217},
+        {"entry": 1, "date": "2026-10-07", "by": "Dr Okoye", "kind": "note", "summary": "first / second line",
          "text": "first\nsecond line", "line": 213}]})
 
 
@@ -281,9 +293,10 @@ def test_history_of_a_case_without_annotations_says_so(runner):
     (["annotate", "x.yaml", "observe"], "annotate CASE observe [OPTIONS]"),
     (["annotate", "x.yaml", "episode"], "annotate CASE episode [OPTIONS]"),
     (["annotate", "x.yaml", "session"], "annotate CASE session [OPTIONS]"),
-    (["annotate", "x.yaml", "confirm"], "annotate CASE confirm [OPTIONS] CONCLUSION"),
-    (["annotate", "x.yaml", "reject"], "annotate CASE reject [OPTIONS] CONCLUSION"),
+    (["annotate", "x.yaml", "confirm"], "annotate CASE confirm [OPTIONS] CONCLUSION [VALUE]"),
+    (["annotate", "x.yaml", "reject"], "annotate CASE reject [OPTIONS] CONCLUSION [VALUE]"),
     (["annotate", "x.yaml", "override"], "annotate CASE override [OPTIONS] CONCLUSION VALUE"),
+    (["annotate", "x.yaml", "withdraw"], "annotate CASE withdraw [OPTIONS] N"),
     (["history"], "history [OPTIONS] CASE"),
 ])
 def test_every_annotate_command_has_help(runner, command, usage):

@@ -171,3 +171,11 @@ def test_a_clear_safety_screen_differs_from_none():
             "Safety screen completed: Maya on 2026-10-19 (self)" in as_text(done)) == (
         [], [{"partner": "A", "date": "2026-10-19", "by": ["self"]},
              {"partner": "B", "date": "2026-10-19", "by": ["self"]}], True, True)
+
+
+def test_explain_takes_a_partner_name(tmp_path):
+    """Names work wherever ids do: explain partners.Maya.strategy explains partner A's strategy."""
+    target = tmp_path / "c.yaml"
+    target.write_text(BASE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["explain", str(target), "partners.Maya.strategy"])
+    assert (result.exit_code, result.output.splitlines()[0]) == (0, "partners.A.strategy = anxious  (Maya)")

@@ -22,12 +22,14 @@ from dynamics.record import writer
 from dynamics.case.model import Annotation, Episode, Observation, Session, Step, load_case, parse_case
 from dynamics.case.model import contents as plain
 from dynamics.errors import CaseError, DynamicsError, InputError
+from dynamics.knowledge.vocabulary import vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 BOM = b"\xef\xbb\xbf"
 DAY = dt.date(2026, 11, 1)
 BEHAVIORS = ("pursuit", "withdrawal", "bid", "stonewalling", "repair_attempt", "criticism")
 FREQUENCIES = ("never", "rarely", "sometimes", "often", "constantly")
+ALL_GROUPS = tuple(vocabulary().groups)
 
 MINIMAL = """\
 # minimal case
@@ -206,7 +208,7 @@ free_text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
 @st.composite
 def requests(draw, sessions: int):
     """Draw one valid annotation request: (writer function name, keyword arguments)."""
-    kind = draw(st.sampled_from(["note", "observe", "episode", "session", "override"]))
+    kind = draw(st.sampled_from(["note", "observe", "episode", "session", "insert", "override"]))
     if kind == "note":
         return kind, {"text": draw(free_text)}
     if kind == "observe":
@@ -218,6 +220,8 @@ def requests(draw, sessions: int):
         return kind, {"label": draw(free_text), "steps": steps, "session": draw(st.integers(-1, sessions - 1))}
     if kind == "session":
         return kind, {}
+    if kind == "insert":   # a missed session, entered late: before the latest one
+        return kind, {"back": draw(st.integers(1, 60)), "covered": draw(st.sampled_from([None, "all", ("pursue",)]))}
     return kind, {"conclusion": "cycle.pattern", "value": draw(st.sampled_from(["pursue-withdraw", "none"])),
                   "reason": draw(free_text)}
 
@@ -248,10 +252,18 @@ def perform(path: Path, kind: str, args: dict, case) -> tuple[dict, dict]:
         date = case.sessions[-1].date + dt.timedelta(days=7)
         writer.add_session(path, date, by="dr tester")
         return {"kind": "session", "session": date, "date": date}, {"new_session": plain(Session(date))}
+    if kind == "insert":
+        taken = {s.date for s in case.sessions}
+        date = case.sessions[-1].date - dt.timedelta(days=args["back"])
+        while date in taken:
+            date -= dt.timedelta(days=1)
+        writer.add_session(path, date, by="dr tester", covered=args["covered"])
+        groups = ALL_GROUPS if args["covered"] == "all" else args["covered"]
+        return {"kind": "session", "session": date, "date": date}, {"new_session": plain(Session(date, covered=groups))}
     writer.add_judgement(path, "override", args["conclusion"], args["value"], args["reason"], by="dr tester",
                          date=DAY)
     return {"kind": "override", "conclusion": args["conclusion"], "value": args["value"],
-            "reason": args["reason"]}, {}
+            "reason": args["reason"], "session": case.sessions[-1].date}, {}
 
 
 def expected_case(old, note: dict, change: dict) -> dict:
@@ -265,8 +277,9 @@ def expected_case(old, note: dict, change: dict) -> dict:
                 session["observations"].append(change["observation"])
             if "episode" in change:
                 session["episodes"].append(change["episode"])
-    if "new_session" in change:
+    if "new_session" in change:   # in date order, after the latest or between earlier sessions
         shape["sessions"].append(change["new_session"])
+        shape["sessions"].sort(key=lambda session: session["date"])
     return shape
 
 
@@ -302,7 +315,8 @@ def test_annotating_keeps_every_original_line_and_adds_exactly_the_entry(data, o
     ("episode", {"label": "x", "steps": [("A", "bidd")]}),
     ("override", {"conclusion": "cycle.pattern", "value": "pursue-withdrew"}),
     ("override", {"conclusion": "partners.C.strategy", "value": "secure"}),
-    ("session", {"date": dt.date(2026, 1, 1)}),
+    ("session", {"date": dt.date(2026, 1, 1), "observations": [{"partner": "Z", "behavior": "pursuit"}]}),
+    ("session", {"date": dt.date(2026, 1, 1), "covered": "pursue,nowhere"}),
 ]))
 def test_a_refused_annotation_leaves_the_bytes_identical(original, bad):
     """An entry that would make the file invalid is refused with a located error and changes no byte."""
@@ -318,10 +332,10 @@ def test_a_refused_annotation_leaves_the_bytes_identical(original, bad):
             elif kind == "override":
                 writer.add_judgement(path, "override", args["conclusion"], args["value"], "why", by="dr")
             else:
-                writer.add_session(path, args["date"], by="dr")
+                writer.add_session(path, by="dr", **args)
         assert path.read_bytes() == original
         assert sorted(os.listdir(folder)) == ["generated.yaml"]
-    assert caught.value.file in (str(path), "VALUE", "CONCLUSION")
+    assert caught.value.file in (str(path), "VALUE", "CONCLUSION", "--partner", "--covered")
 
 
 def test_refusal_names_the_file_the_place_and_the_fix(tmp_path):

@@ -59,8 +59,11 @@ def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
     from ..inference.assessment import assess as run_assessment
     from ..case.model import load_case
     from ..inference.derivation import explain as run_explain
-    result = run_assessment(load_case(case), parse_date(as_of, "--as-of"))
-    click.echo(run_explain(result, conclusion), nl=False)
+    from ..record.partners import conclusion_path
+    loaded = load_case(case)
+    result = run_assessment(loaded, parse_date(as_of, "--as-of"))
+    named = conclusion_path(loaded.partners, conclusion) if conclusion else None  # partners.Maya.strategy too
+    click.echo(run_explain(result, named), nl=False)
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -71,8 +74,13 @@ def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 def history(case: Path, fmt: str) -> None:
-    """List a case's annotations, oldest first: date, author, kind and what each added or changed."""
-    from ..record import annotate as notes
+    """List a case's annotations, oldest first: number, date, author, kind and what each added or changed.
+
+    Each entry's number #N is its place in the file (1 for the first annotation written), the
+    number 'dynamics annotate CASE withdraw N' takes; withdrawn entries stay listed, marked with
+    when, by whom and why they were withdrawn.
+    """
+    from ..record import history as notes
     from ..case.model import load_case
     loaded = load_case(case)
     click.echo(notes.history_json(loaded) if fmt == "json" else notes.history_text(loaded), nl=False)

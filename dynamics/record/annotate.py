@@ -1,18 +1,14 @@
-"""Clinician annotations from the command line: read the arguments, call the writer, list the history."""
+"""Clinician annotations from the command line: read the arguments, call the writer, say what was added."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from pathlib import Path
 
 from . import writer
-from ..case.model import DEFAULT_SOURCE, Annotation, Case
+from ..case.model import Annotation
 from ..errors import InputError
-from ..knowledge.labels import Judgement
-
-_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+from .history import summary
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
@@ -26,12 +22,21 @@ def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
 
 
 def parse_step(text: str) -> tuple[str, str]:
-    """Return (partner, behavior) from a --step value such as 'A:bid'."""
+    """Return (partner, behavior) from a --step value such as 'A:bid' or 'Maya:bid'."""
     partner, colon, behavior = text.partition(":")
     if not colon or not partner.strip() or not behavior.strip():
         raise InputError(f"step '{text}' is not PARTNER:BEHAVIOR", file="--step",
                          hint="write each move as --step A:bid, in the order they happened")
     return partner.strip(), behavior.strip()
+
+
+def parse_entry(text: str) -> int:
+    """Return the entry number N of 'withdraw N' (a leading '#', as history prints it, is allowed)."""
+    digits = text.strip().removeprefix("#")
+    if not digits.isdigit():
+        raise InputError(f"'{text}' is not an entry number", file="N",
+                         hint="give the number 'dynamics history CASE' shows for the entry, such as 3")
+    return int(digits)
 
 
 def done(path: Path, note: Annotation) -> str:
@@ -59,79 +64,37 @@ def episode(path: Path, label: str, steps: tuple[str, ...], by: str | None, when
     return done(path, writer.add_episode(path, label, moves, session_date=day, by=by, date=day))
 
 
-def session(path: Path, by: str | None, when: str | None) -> str:
-    """Open a new, empty session dated --date (default today)."""
-    day = parse_date(when) or dt.date.today()
-    writer.add_session(path, day, by=by)
-    from ..case.model import load_case
-    return done(path, load_case(path).annotations[-1])
+def _contents(parts: dict) -> str:
+    """Say what a session from a file brought: ' with 3 observations and 1 episode', or ''."""
+    counts = [(len(parts.get("observations") or ()), "observation"), (len(parts.get("episodes") or ()), "episode")]
+    said = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n]
+    said += [f"{name} responses" for name in parts.get("measures") or {}]
+    return f" with {', '.join(said[:-1])} and {said[-1]}" if len(said) > 1 else \
+        (f" with {said[0]}" if said else "")
+
+
+def session(path: Path, by: str | None, when: str | None, source: Path | None = None,
+            covered: str | None = None) -> str:
+    """Add a session dated --date (default: FILE's date, else today), in date order, empty or from FILE."""
+    day = parse_date(when)
+    chosen = writer.covered_value(covered)
+    parts: dict = {}
+    if source is not None:
+        from ..case.model import load_case
+        from .sessionfile import read_session_file
+        found = read_session_file(source, load_case(path), day, chosen)
+        day, chosen, parts = found.date, found.covered, found.parts()
+    added = writer.add_session(path, day or dt.date.today(), by=by, covered=chosen, **parts)
+    return done(path, added) + _contents(parts)
 
 
 def judge(path: Path, kind: str, conclusion: str, value: str | None, reason: str | None,
-          by: str | None, when: str | None) -> str:
-    """Confirm, reject or override a conclusion."""
-    return done(path, writer.add_judgement(path, kind, conclusion, value, reason, by, parse_date(when)))
+          by: str | None, when: str | None, about: str | None = None) -> str:
+    """Confirm, reject or override a conclusion, about the session on --session (default: the latest by --date)."""
+    return done(path, writer.add_judgement(path, kind, conclusion, value, reason, by, parse_date(when),
+                                           parse_date(about, "--session")))
 
 
-# --- history -----------------------------------------------------------------------------------
-
-def _one_line(text: str) -> str:
-    return " / ".join(part.strip() for part in _BREAKS.split(text) if part.strip())
-
-
-def summary(note: Annotation, case: Case | None = None) -> str:
-    """Say in a few words what an annotation added or changed."""
-    def who(pid):
-        name = case.partner(pid).name if case and pid in case.partner_ids else pid
-        return name if name == pid else f"{name} ({pid})"
-
-    if note.kind == "note":
-        return _one_line(note.text or "")
-    if note.kind == "observe":
-        told = f" ({note.source})" if note.source and note.source != DEFAULT_SOURCE else ""
-        text = f"observed {who(note.partner)}: {note.behavior}, {note.frequency or 'sometimes'}{told}"
-        text += f", in session {note.session}" if note.session else ""
-        return text + (f": {_one_line(note.text)}" if note.text else "")
-    if note.kind == "episode":
-        return f"episode '{_one_line(note.label or '')}' added to session {note.session}"
-    if note.kind == "session":
-        return f"opened session {note.session}"
-    because = f" because {_one_line(note.reason)}" if note.reason else ""
-    if note.kind == Judgement.OVERRIDE:
-        return f"set {note.conclusion} to {note.value}{because}"
-    verb = "confirmed" if note.kind == Judgement.CONFIRM else "rejected"
-    shown = f" = {note.value}" if note.value is not None else ""
-    return f"{verb} {note.conclusion}{shown}{because}"
-
-
-def entries(case: Case) -> list[dict]:
-    """Return the annotations oldest first (by date, then as written), each with a summary."""
-    ordered = sorted(enumerate(case.annotations), key=lambda pair: (pair[1].date, pair[0]))
-    result = []
-    for _, a in ordered:
-        entry = {"date": a.date.isoformat(), "by": a.by, "kind": a.kind, "summary": summary(a, case)}
-        for key in ("conclusion", "value", "reason", "partner", "behavior", "frequency", "source",
-                    "session", "label", "text"):
-            value = getattr(a, key)
-            if value is not None:
-                entry[key] = value.isoformat() if isinstance(value, dt.date) else value
-        entry["line"] = a.line
-        result.append(entry)
-    return result
-
-
-def history_text(case: Case) -> str:
-    """Return the history as aligned lines: date, author, kind, what changed."""
-    rows = entries(case)
-    if not rows:
-        return f"{case.path}: no annotations yet (add one with 'dynamics annotate {case.path} note TEXT')\n"
-    by_width = max(len(r["by"]) for r in rows)
-    kind_width = max(len(r["kind"]) for r in rows)
-    return "".join(f"{r['date']}  {_one_line(r['by']):<{by_width}}  {r['kind']:<{kind_width}}  "
-                   f"{r['summary']}\n" for r in rows)
-
-
-def history_json(case: Case) -> str:
-    """Return the history as one JSON object: the case id and its annotations, oldest first."""
-    return json.dumps({"case_id": case.case_id, "annotations": entries(case)}, indent=2,
-                      ensure_ascii=False) + "\n"
+def withdraw(path: Path, number: str, reason: str, by: str | None, when: str | None) -> str:
+    """Withdraw entry N (as 'dynamics history' numbers it)."""
+    return done(path, writer.withdraw(path, parse_entry(number), reason, by, parse_date(when)))

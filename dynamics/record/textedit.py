@@ -2,12 +2,14 @@
 
 A case file is the clinician's record, so the writer never re-emits it. It treats the file as text:
 it finds where the new entry belongs (the end of a session's ``observations:``, the end of
-``sessions:``, the end of ``annotations:``), renders only the new lines in the indentation the file
-already uses, and inserts them there. Every other character stays as written: comments, blank
-lines, key order, quoting, flow or block style, line endings and a byte-order mark. The single
-existing text that may change is an empty value (``annotations: []``, ``~``, ``null``) after a key
-that receives its first item: it becomes a block list. Lists written inline (``[a, b]``) get the
-new item inline.
+``sessions:`` or its place in date order between two sessions, the end of ``annotations:``), renders
+only the new lines in the indentation the file already uses, and inserts them there. Every other
+character stays as written: comments, blank lines, key order, quoting, flow or block style, line
+endings and a byte-order mark. The single existing text that may change is an empty value
+(``annotations: []``, ``~``, ``null``) after a key that receives its first item: it becomes a block
+list. Lists written inline (``[a, b]``) get the new item inline. An item inserted before another
+goes right after the one before it (above the comments over the first), so that a comment written
+over an item stays with it.
 
 Places are found with PyYAML's composer rather than ``dynamics.yamlnodes``: the composer records
 where every value *ends*, as a character offset, which is what an insertion needs (yamlnodes keeps
@@ -212,6 +214,53 @@ class Doc:
         lines = self.style.items([item], column + self.style.offset, self.style.gap)
         edits.append(self.after_line(max(knode.end_mark.index, end), lines))
         return edits
+
+    def insert(self, mapping, key: str, index: int, item) -> list[Edit]:
+        """Return the edits putting item at position index of the list mapping[key] (past its end: append)."""
+        pair = _member(mapping, key)
+        if pair is None or not isinstance(pair[1], yaml.SequenceNode) or index >= len(pair[1].value):
+            return self.append(mapping, key, item)
+        return [self.insert_before(pair[1], index, item)]
+
+    def insert_before(self, sequence, index: int, item) -> Edit:
+        """Return the edit adding item just before the index-th item of a non-empty sequence.
+
+        Before a later item the new one goes right after the one before it, so that comments and
+        blank lines written above an item stay with it. Before the first item of a block list it
+        goes above the comment lines directly over that item's dash.
+        """
+        if index > 0:
+            return self.insert_after(sequence, index - 1, item)
+        first = sequence.value[0]
+        if sequence.flow_style:
+            at = first.start_mark.index
+            return (at, at, _inline(item) + ", ")
+        dash = sequence.start_mark
+        at = self._above_comments(dash.index - dash.column)
+        lines = self.style.items([item], dash.column, _gap(self.text, sequence) or self.style.gap)
+        return (at, at, self.newline.join(lines) + self.newline)
+
+    def insert_after(self, sequence, index: int, item) -> Edit:
+        """Return the edit adding item just after the index-th item of a sequence, in its style."""
+        node = sequence.value[index]
+        if sequence.flow_style:
+            at = _content_end(node)
+            return (at, at, ", " + _inline(item))
+        gap = _gap(self.text, sequence) or self.style.gap
+        return self.after_line(_content_end(node), self.style.items([item], sequence.start_mark.column, gap))
+
+    def _above_comments(self, start: int) -> int:
+        """Return the start of the run of comment-only lines that ends just above the line at start."""
+        text = self.text
+        while start > 0:
+            end = start - 1
+            if text[end] == "\n" and end > 0 and text[end - 1] == "\r":
+                end -= 1
+            previous = max(text.rfind(c, 0, end) for c in BREAK_CHARS) + 1
+            if not text[previous:end].lstrip(" \t").startswith("#"):
+                break
+            start = previous
+        return start
 
     def _append_inline(self, mapping, key: str, pair, item) -> list[Edit]:
         """Return the edit adding item to the list mapping[key] of a flow mapping."""

@@ -1,59 +1,31 @@
 """Add notes, observations, episodes, sessions and judgements to a case file without losing a byte.
 
-A case file is the clinician's record, so the writer never re-emits it: ``dynamics.textedit`` finds
-where the new entry belongs and inserts only the new lines, in the file's own style (its docstring
-says why this works on the text rather than on loaded data and what may change). The case loader
-stays the judge of validity: the new text is read with ``dynamics.case.parse_case`` and must equal
-the old case plus exactly the new entry; otherwise the write is refused with a located error and
-the file is not touched. ``dynamics.safewrite`` holds a lock on the case while it is re-read, edited
-and checked, then replaces it atomically and durably.
+A case file is the clinician's record, so the writer never re-emits it: ``dynamics.record.textedit``
+finds where the new entry belongs and inserts only the new lines, in the file's own style (its
+docstring says why this works on the text rather than on loaded data and what may change). The case
+loader stays the judge of validity: ``dynamics.record.transaction`` reads the new text back under a
+lock and requires it to equal the old case plus exactly the new entry; otherwise the write is refused
+with a located error and the file is not touched. Judgements and withdrawals live in
+``dynamics.record.judging`` and are re-exported here, so this module is the one public entry point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import getpass
-import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
-from ..knowledge import labels
-from ..case.model import (DEFAULT_FREQUENCY, DEFAULT_SOURCE, Annotation, Case, Episode, Observation, Session, Step,
-                          contents, parse_case)
-from ..errors import CaseError, DynamicsError, InputError, one_of, suggest
-from ..safewrite import locked, replace, resolve
-from .textedit import BREAK_CHARS, Doc, Edit, apply
-from ..yamlnodes import decode
+from ..case.model import (COVERED_ALL, DEFAULT_FREQUENCY, DEFAULT_SOURCE, Annotation, Case, Episode, Observation,
+                          Session, Step, contents)
+from ..errors import InputError, one_of, suggest
+from ..knowledge.vocabulary import vocabulary
+# Re-exported: judgements and withdrawals are written through this module too.
+from .judging import JUDGEMENTS, add_judgement, conclusion_paths, current_value, withdraw  # noqa: F401
+from .partners import partner_id
+from .textedit import Doc, Edit
+from .transaction import (WriterError, annotating, author, date_value, dates_shown, default_author,  # noqa: F401
+                          text_value, transaction)
 
-_BOM = b"\xef\xbb\xbf"
-
-
-class WriterError(Exception):
-    """The writer produced text that did not read back as intended (a bug; nothing was written)."""
-
-
-def default_author() -> str:
-    """Return $DYNAMICS_CLINICIAN, else the login user name."""
-    name = os.environ.get("DYNAMICS_CLINICIAN", "").strip()
-    if name:
-        return name
-    # With no user name in the environment, getuser() imports pwd: before Python 3.13 that raises
-    # ImportError where pwd does not exist (Windows) and KeyError for a uid with no entry.
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError, ImportError):
-        return "unknown"
-
-
-# --- checking the result -----------------------------------------------------------------------
-
-def _annotation_shape(entry: dict) -> dict:
-    return contents(Annotation(**entry))
-
-
-def _observation_shape(obs: dict) -> dict:
-    return contents(Observation(**obs))
+_OBSERVATION_ORDER = ("partner", "behavior", "frequency", "source", "note")
 
 
 def _episode_shape(episode: dict) -> dict:
@@ -61,150 +33,72 @@ def _episode_shape(episode: dict) -> dict:
     return contents(Episode(episode["label"], steps))
 
 
-def _check_last_line(doc: Doc, case: Case, edits: list[Edit], name: str) -> None:
-    """Refuse to append after a last line without a line break when adding one would change a value.
-
-    That happens only when the file ends inside block text (``note: |``) with no final line break:
-    the break that must precede the new lines would become part of the text.
-    """
-    text = doc.text
-    if not text or text[-1] in BREAK_CHARS or all(e[0] < len(text) for e in edits):
-        return
-    if contents(parse_case(text + doc.newline, name)) != contents(case):
-        raise CaseError("cannot add after the last line without changing the text written there",
-                        file=name, line=doc.line_of(len(text)), column=1,
-                        hint="end the file with a line break (Enter after the last line), then try again")
-
-
-Build = Callable[[Doc, Case], tuple[list[Edit], Callable[[dict], dict]]]
-
-
-def _transaction(path: str | Path, what: str, build: Build) -> Case:
-    """Lock, re-read, edit, check and replace the case file; return the new case."""
-    target, name = resolve(path)
-    try:
-        with locked(target, name):
-            data = target.read_bytes()
-            text, bom = decode(data, name), data.startswith(_BOM)
-            case = parse_case(text, name)
-            doc = Doc(text)
-            edits, expect = build(doc, case)
-            _check_last_line(doc, case, edits, name)
-            new_text = apply(text, edits)
-            try:
-                new_case = parse_case(new_text, name)
-            except CaseError as err:
-                raise CaseError(f"refused, the new {what} would not be valid: {err.message}", file=name,
-                                line=doc.line_of(edits[0][0]), column=1, value=err.value,
-                                hint=err.hint) from None
-            if contents(new_case) != expect(contents(case)):
-                raise WriterError(f"{name}: the new {what} did not read back as intended; "
-                                  "the file was not changed")
-            replace(target, (_BOM if bom else b"") + new_text.encode("utf-8"))
-    except DynamicsError as err:
-        if err.file is None:
-            err.file = name
-        raise
-    except PermissionError as exc:
-        raise CaseError(f"cannot be written ({exc.strerror})", file=name,
-                        hint="check the permissions of the file and its folder") from None
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-            raise CaseError(f"cannot be written ({exc.strerror}); the file is unchanged", file=name,
-                            hint="free some space or use a writable disk") from None
-        raise
-    return new_case
-
-
-# --- public API --------------------------------------------------------------------------------
-
-def _text(value, what: str, option: str, *, required: bool = True) -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{what} is empty", file=option, hint=f"give some text for {what}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{what} contains characters that are not valid text", file=option,
-                         hint="retype it or check your terminal's encoding") from None
-    return value
-
-
-def _date(value) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InputError(f"'{value}' is not a date", file="--date", hint="write it as YYYY-MM-DD")
-    return value
-
-
-def _session_index(case: Case, when: dt.date | None) -> int:
+def session_index(case: Case, when: dt.date | None, option: str | None = None) -> int:
+    """Return the index of the session on a date (the latest when None), or refuse with a working hint."""
     if when is None:
         return len(case.sessions) - 1
     for i, s in enumerate(case.sessions):
         if s.date == when:
             return i
-    dates = [s.date.isoformat() for s in case.sessions]
-    shown = ", ".join(dates[-8:]) if len(dates) <= 8 else "..., " + ", ".join(dates[-8:])
-    raise InputError(f"no session on {when}", file=case.path,
-                     hint=f"the sessions are on {shown}; name one of them, or open a new one with "
-                          f"'dynamics annotate {case.path} session --date {when}'")
+    raise InputError(f"no session on {when}", file=option or case.path,
+                     hint=f"the sessions are on {dates_shown(case)}; name one of them, or open a new one "
+                          f"with 'dynamics annotate {case.path} session --date {when}'")
 
 
-def _annotating(entry: dict, extra: Callable[[Doc, Case], list[Edit]] | None = None,
-                more: Callable[[dict], None] | None = None) -> Build:
-    """Return a Build that adds entry to annotations:, after any extra edits into the sessions."""
-    def build(doc: Doc, case: Case):
-        edits = extra(doc, case) if extra else []
-        edits += doc.append(doc.root, "annotations", entry)
-
-        def expect(shape: dict) -> dict:
-            if more:
-                more(shape)
-            shape["annotations"].append(_annotation_shape(entry))
-            return shape
-        return edits, expect
-    return build
-
+# --- notes, observations and episodes ----------------------------------------------------------
 
 def add_note(path, text: str, by: str | None = None, date: dt.date | None = None) -> Annotation:
     """Add a free-text note to the case's annotations."""
-    entry = {"kind": "note", "date": _date(date), "by": _text(by or default_author(), "the author", "--by"),
-             "text": _text(text, "the note", "TEXT")}
-    return _transaction(path, "note", _annotating(entry)).annotations[-1]
+    entry = {"kind": "note", "date": date_value(date), "by": author(by), "text": text_value(text, "the note", "TEXT")}
+    return transaction(path, "note", annotating(entry)).annotations[-1]
+
+
+Prepare = Callable[[Case], tuple[dict, dict]]
+
+
+def _add_to_session(path, key: str, prepare: Prepare, entry: dict, session_date: dt.date | None,
+                    what: str) -> Annotation:
+    """Append an observation or episode to a session's list, recorded as an annotation.
+
+    prepare turns the request into (item to write, its expected plain data) once the case is read,
+    so that partner names can be resolved against the partners the file has under the lock.
+    """
+    found: dict = {}
+
+    def extra(doc: Doc, case: Case) -> list[Edit]:
+        found["i"] = index = session_index(case, session_date)
+        item, found["shape"] = prepare(case)
+        entry.update(session=case.sessions[index].date)
+        return doc.append(doc.session(index), key, item)
+
+    def more(shape: dict) -> None:
+        shape["sessions"][found["i"]][key].append(found["shape"])
+
+    return transaction(path, what, annotating(entry, extra, more)).annotations[-1]
 
 
 def add_observation(path, partner: str, behavior: str, frequency: str | None = None,
                     note: str | None = None, session_date: dt.date | None = None, by: str | None = None,
                     date: dt.date | None = None, source: str | None = None) -> Annotation:
-    """Add an observation to the latest session (or the one on session_date), recording it as annotated."""
-    by = _text(by or default_author(), "the author", "--by")
+    """Add an observation to the latest session (or the one on session_date), recording it as annotated.
+
+    partner is an id or a partner's name (any case); the file gets the id.
+    """
+    by = author(by)
     obs = {"partner": partner, "behavior": behavior, "frequency": frequency or DEFAULT_FREQUENCY,
            "source": source or DEFAULT_SOURCE}
     if note is not None:
-        obs["note"] = _text(note, "the note", "--note")
-    entry = {"kind": "observe", "date": _date(date), "by": by, "partner": partner, "behavior": behavior,
+        obs["note"] = text_value(note, "the note", "--note")
+    entry = {"kind": "observe", "date": date_value(date), "by": by, "partner": partner, "behavior": behavior,
              "frequency": obs["frequency"], "source": obs["source"]}
     if note is not None:
         entry["text"] = note
-    return _add_to_session(path, "observations", obs, _observation_shape(obs), entry, session_date, "observation")
 
+    def prepare(case: Case) -> tuple[dict, dict]:
+        obs["partner"] = entry["partner"] = partner_id(case.partners, partner, file="--partner")
+        return obs, contents(Observation(**obs))
 
-def _add_to_session(path, key: str, item: dict, shaped: dict, entry: dict, session_date: dt.date | None,
-                    what: str) -> Annotation:
-    """Append an observation or episode to a session's list, recorded as an annotation."""
-    found: dict = {}
-
-    def extra(doc: Doc, case: Case) -> list[Edit]:
-        found["i"] = index = _session_index(case, session_date)
-        entry.update(session=case.sessions[index].date)
-        return doc.append(doc.session(index), key, item)
-
-    def more(shape: dict) -> None:
-        shape["sessions"][found["i"]][key].append(shaped)
-
-    return _transaction(path, what, _annotating(entry, extra, more)).annotations[-1]
+    return _add_to_session(path, "observations", prepare, entry, session_date, "observation")
 
 
 def _steps(steps) -> list[dict]:
@@ -223,22 +117,52 @@ def _steps(steps) -> list[dict]:
 
 def add_episode(path, label: str, steps, session_date: dt.date | None = None, by: str | None = None,
                 date: dt.date | None = None) -> Annotation:
-    """Add an episode (moves in order, as (partner, behavior) pairs or dicts) to a session."""
-    episode = {"label": _text(label, "the episode label", "--label"), "steps": _steps(steps)}
-    by = _text(by or default_author(), "the author", "--by")
-    entry = {"kind": "episode", "date": _date(date), "by": by, "label": episode["label"]}
-    return _add_to_session(path, "episodes", episode, _episode_shape(episode), entry, session_date, "episode")
+    """Add an episode (moves in order, as (partner, behavior) pairs or dicts) to a session.
+
+    Each step's partner is an id or a partner's name (any case); the file gets the id.
+    """
+    episode = {"label": text_value(label, "the episode label", "--label"), "steps": _steps(steps)}
+    entry = {"kind": "episode", "date": date_value(date), "by": author(by), "label": episode["label"]}
+
+    def prepare(case: Case) -> tuple[dict, dict]:
+        for step in episode["steps"]:
+            step["partner"] = partner_id(case.partners, step["partner"], file="--step")
+        return episode, _episode_shape(episode)
+
+    return _add_to_session(path, "episodes", prepare, entry, session_date, "episode")
 
 
-_OBSERVATION_ORDER = ("partner", "behavior", "frequency", "source", "note")
+# --- sessions ----------------------------------------------------------------------------------
+
+def covered_value(value, option: str = "--covered") -> str | tuple[str, ...] | None:
+    """Return what a session covered: None, 'all', or behaviour-group ids in vocabulary order.
+
+    value is 'all', groups separated by commas ('pursue,connect') or a sequence of group ids.
+    """
+    if value is None:
+        return None
+    groups = tuple(vocabulary().groups)
+    example = f"write '{option} {COVERED_ALL}' or groups separated by commas, such as {','.join(groups[:2])}"
+    if isinstance(value, str):
+        if value.strip() == COVERED_ALL:
+            return COVERED_ALL
+        value = value.split(",")
+    chosen = [str(g).strip() for g in value]
+    if not chosen or not all(chosen):
+        raise InputError("a behaviour group is empty", file=option, hint=example)
+    for group in chosen:
+        if group not in groups:
+            raise InputError(f"unknown behaviour group '{group}'", file=option,
+                             hint=suggest(group, groups + (COVERED_ALL,)) or one_of(groups + (COVERED_ALL,)))
+    return tuple(g for g in groups if g in chosen)
 
 
-def add_session(path, date: dt.date, observations=(), episodes=(), measures: dict | None = None,
-                by: str | None = None) -> None:
-    """Append a whole session (observations, episodes, measures) and a 'session' annotation."""
-    date = _date(date)
-    by = _text(by or default_author(), "the author", "--by")
+def _session_entry(name: str, date: dt.date, observations, episodes, measures, covered) -> dict:
+    """Return the mapping a new session is written as, keys in the usual order."""
     session: dict = {"date": date}
+    covered = covered_value(covered)
+    if covered is not None:
+        session["covered"] = covered if covered == COVERED_ALL else list(covered)
     rows = []
     for o in observations:
         row = {"frequency": DEFAULT_FREQUENCY, "source": DEFAULT_SOURCE, **o}
@@ -249,7 +173,7 @@ def add_session(path, date: dt.date, observations=(), episodes=(), measures: dic
     eps = []
     for e in episodes:
         if not e.get("label"):
-            raise InputError("every episode in a new session needs a label", file=str(path),
+            raise InputError("every episode in a new session needs a label", file=name,
                              hint="give each episode a short label such as 'Saturday plans'")
         eps.append({"label": e["label"], "steps": _steps(e.get("steps", ()))})
     if eps:
@@ -257,73 +181,45 @@ def add_session(path, date: dt.date, observations=(), episodes=(), measures: dic
     if measures:
         session["measures"] = {name: {pid: list(values) for pid, values in per.items()}
                                for name, per in measures.items()}
+    return session
+
+
+def _session_shape(session: dict) -> dict:
+    """Return the plain data the loader makes of a new session mapping."""
+    covered = session.get("covered")
+    groups = None if covered is None else covered_value(covered)
+    return contents(Session(
+        session["date"], tuple(Observation(**o) for o in session.get("observations", ())),
+        tuple(Episode(e["label"], tuple(Step(s["partner"], s["behavior"]) for s in e["steps"]))
+              for e in session.get("episodes", ())),
+        {n: {p: tuple(v) for p, v in per.items()} for n, per in session.get("measures", {}).items()},
+        covered=tuple(vocabulary().groups) if groups == COVERED_ALL else groups))
+
+
+def add_session(path, date: dt.date, observations=(), episodes=(), measures: dict | None = None,
+                by: str | None = None, covered=None) -> Annotation:
+    """Add a whole session (observations, episodes, measures, covered) and a 'session' annotation.
+
+    The session goes in date order: after the latest one, or between two earlier ones when a
+    missed session is entered late. A date that already has a session is refused; the hint says
+    how to add to that session instead.
+    """
+    date = date_value(date)
+    by = author(by)
+    session = _session_entry(str(path), date, observations, episodes, measures, covered)
+    found: dict = {}
 
     def extra(doc: Doc, case: Case) -> list[Edit]:
-        last = case.sessions[-1].date
-        if date <= last:
-            raise InputError(f"the case already has sessions up to {last}, so a new session cannot be "
-                             f"dated {date}", file=str(path),
-                             hint=f"date the new session after {last}, or add to an existing session")
-        return doc.append(doc.root, "sessions", session)
+        dates = [s.date for s in case.sessions]
+        if date in dates:
+            raise InputError(f"the case already has a session on {date}", file=case.path,
+                             hint=f"add to it with 'dynamics annotate {case.path} observe --date {date} "
+                                  "--partner ID --behavior ID'")
+        found["i"] = index = sum(d < date for d in dates)
+        return doc.insert(doc.root, "sessions", index, session)
 
     def more(shape: dict) -> None:
-        shape["sessions"].append(contents(Session(
-            date, tuple(Observation(**o) for o in rows),
-            tuple(Episode(e["label"], tuple(Step(s["partner"], s["behavior"]) for s in e["steps"]))
-                  for e in eps),
-            {n: {p: tuple(v) for p, v in per.items()} for n, per in session.get("measures", {}).items()})))
+        shape["sessions"].insert(found["i"], _session_shape(session))
 
     entry = {"kind": "session", "date": date, "by": by, "session": date}
-    _transaction(path, "session", _annotating(entry, extra, more))
-
-
-JUDGEMENTS = labels.JUDGEMENTS
-
-
-def conclusion_paths(case: Case) -> tuple[str, ...]:
-    """Return the conclusion paths a judgement may name for this case."""
-    return labels.conclusion_paths(case.partner_ids)
-
-
-def current_value(case: Case, conclusion: str) -> str | None:
-    """Return the engine's current value for a conclusion path (None where it reports none)."""
-    from ..inference.assessment import assess
-    value = assess(case).as_dict()
-    for part in conclusion.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def add_judgement(path, kind: str, conclusion: str, value: str | None = None, reason: str | None = None,
-                  by: str | None = None, date: dt.date | None = None) -> Annotation:
-    """Confirm, reject or override a conclusion; confirm and reject record the current value."""
-    if kind not in JUDGEMENTS:
-        raise InputError(f"unknown judgement '{kind}'", file=str(path), hint=one_of(JUDGEMENTS))
-    entry = {"kind": kind, "date": _date(date), "by": _text(by or default_author(), "the author", "--by"),
-             "conclusion": conclusion}
-    reason = _text(reason, "the reason", "--reason", required=kind != labels.Judgement.CONFIRM)
-
-    def extra(doc: Doc, case: Case) -> list[Edit]:
-        paths = conclusion_paths(case)
-        if conclusion not in paths:
-            raise InputError(f"unknown conclusion '{conclusion}'", file="CONCLUSION",
-                             hint=suggest(conclusion, paths) or "use one of " + ", ".join(paths))
-        allowed = labels.CONCLUSIONS[labels.conclusion_key(conclusion)]
-        chosen = value
-        if kind == "override":
-            if chosen not in allowed:
-                raise InputError(f"'{chosen}' is not a label for {conclusion}", file="VALUE",
-                                 hint=suggest(chosen, allowed) or one_of(allowed, limit=12))
-        elif chosen is None:
-            chosen = current_value(case, conclusion)
-            if kind == "reject" and chosen in (None, "undetermined"):
-                raise InputError(f"there is nothing to reject: {conclusion} is "
-                                 f"{chosen or 'not reported'} for this case", file="CONCLUSION",
-                                 hint=f"to set it yourself use 'override {conclusion} VALUE --reason ...'")
-        if chosen is not None:
-            entry["value"] = chosen
-        if reason is not None:
-            entry["reason"] = reason
-        return []
-
-    return _transaction(path, kind, _annotating(entry, extra)).annotations[-1]
+    return transaction(path, "session", annotating(entry, extra, more)).annotations[-1]
