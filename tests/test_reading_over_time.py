@@ -179,3 +179,16 @@ def test_explain_takes_a_partner_name(tmp_path):
     target.write_text(BASE, encoding="utf-8")
     result = CliRunner().invoke(cli, ["explain", str(target), "partners.Maya.strategy"])
     assert (result.exit_code, result.output.splitlines()[0]) == (0, "partners.A.strategy = anxious  (Maya)")
+
+
+def test_the_report_shows_the_moves_of_the_session_the_reading_is_from(tmp_path):
+    """A half-entered latest session does not make the report say Tom showed nothing."""
+    target, out = tmp_path / "c.yaml", tmp_path / "r.md"
+    head, tail = BASE.split("annotations: []", 1)
+    target.write_text(head + "  - date: 2026-10-20\n    observations:\n"
+                      "      - {partner: A, behavior: appreciation, frequency: often}\n"
+                      "annotations: []" + tail, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", str(target), "-o", str(out)])
+    text = out.read_text(encoding="utf-8")
+    assert (result.exit_code, text.count("Most frequent moves on 5 October 2026"), "No moves recorded" in text,
+            "has only 1 entry recorded yet" in text) == (0, 2, False, True)

@@ -272,6 +272,12 @@ class Assessment:
         """Return the sessions assessed, oldest first (up to the assessment date)."""
         return self.run.sessions
 
+    @property
+    def present(self):
+        """Return the session the present reading is from: the latest full one (see `coverage`)."""
+        when = self.record.reading_from if self.record else self.as_of
+        return next(s for s in reversed(self.sessions) if s.date == when)
+
     def partner(self, pid: str) -> PartnerReading:
         """Return one partner's reading by id."""
         for p in self.partners:

@@ -291,7 +291,7 @@ def _partner(case: Case, assessment: Assessment, p: PartnerReading, couple: bool
             "ecr_r": {"anxiety": p.ecr_r[0], "avoidance": p.ecr_r[1]} if p.ecr_r else None,
             "position_title": position.get("title"), "position_couple": position.get("couple_title"),
             "evidence": list(dict.fromkeys(p.strategy.why)),
-            "moves": _moves(case, assessment.sessions[-1], p.id, couple)}
+            "moves": _moves(case, assessment.present, p.id, couple)}
 
 
 def _cycle(assessment: Assessment) -> tuple[dict, dict | None]:
@@ -340,6 +340,7 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
         "audience": audience,
         "case_id": case.case_id,
         "as_of": assessment.as_of.isoformat(),
+        "moves_of": assessment.present.date.isoformat(),
         "first_date": sessions[0].date.isoformat(),
         "session_count": len(sessions),
         "partners": [_partner(case, assessment, assessment.partner(pid), couple) for pid in case.partner_ids],
