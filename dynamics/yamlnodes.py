@@ -124,7 +124,7 @@ def _plain(text: str) -> Any:
         return text
     try:
         return build(_CONSTRUCTOR, yaml.ScalarNode(tag, text))
-    except (ValueError, OverflowError, KeyError, AttributeError, TypeError, yaml.YAMLError):
+    except Exception:  # noqa: BLE001 - as in _scalar: any constructor failure means the value stays text
         return text
 
 
@@ -148,7 +148,8 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         if build is None:
             raise ValueError(tag)
         return build(_CONSTRUCTOR, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
-    except (ValueError, OverflowError, KeyError, AttributeError, TypeError, yaml.YAMLError):
+    except Exception:  # noqa: BLE001 - PyYAML's constructors fail in many ways on odd values (an empty
+        # `!!int` raises IndexError), and every such failure means the same thing: the tag does not fit
         if explicit:
             raise ValueError(tag.rsplit(":", 1)[-1]) from None
         return event.value

@@ -113,3 +113,15 @@ def test_as_a_process_there_is_no_traceback(tmp_path: Path, content: bytes, expe
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", expected + "\n")
     assert "Traceback" not in done.stderr
+
+
+def test_a_tag_on_an_empty_value_is_one_located_line_and_the_rest_are_still_checked(tmp_path):
+    """`version: !!int` once crashed with IndexError inside PyYAML and stopped validate at that file."""
+    tagged = {"int.yaml": "version: !!int\n", "float.yaml": "version: 1\ncase_id: !!float \"\"\n",
+              "bool.yaml": "version: !!bool\n", "stamp.yaml": "version: !!timestamp\n"}
+    for name, text in tagged.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", *(str(tmp_path / n) for n in tagged), GOOD[0]])
+    lines = result.output.splitlines()
+    assert (result.exit_code, len(lines), [line for line in lines if "internal error" in line],
+            all("cannot be read as the tagged type" in line for line in lines)) == (2, 4, [], True)
