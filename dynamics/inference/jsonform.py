@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..knowledge import labels
 from ..knowledge.labels import Origin
 from .reading import Assessment, Reading
 
@@ -14,12 +15,10 @@ def _confidence(reading: Reading | None) -> float | None:
 
 def _abstained(a: Assessment) -> dict[str, Any]:
     """Return conclusion path -> what was missing and the nearest reading, for each abstention."""
-    readings = {f"partners.{p.id}.strategy": p.strategy for p in a.partners}
-    readings.update({"pairing": a.pairing, "cycle.pattern": a.cycle.pattern,
-                     "relationship_stage": a.relationship_stage})
     out = {}
-    for path, r in readings.items():
-        if r.confidence is None:
+    for path in labels.conclusion_paths(a.case.partner_ids):
+        r = a.reading(path)
+        if r is not None and r.confidence is None:
             near = r.nearest
             out[path] = {"missing": " ".join(r.why) or None,
                          "nearest": {"label": near.label, "confidence": near.confidence} if near else None}

@@ -256,16 +256,26 @@ class Assessment:
     run: Run
     record: Record | None = None
 
-    def value(self, path: str) -> str | None:
-        """Return the label this assessment reports at a conclusion path (None where it reports none)."""
+    def reading(self, path: str) -> Reading | None:
+        """Return the Reading at a conclusion path (None where there is none, such as no stage)."""
         head, _, rest = path.partition(".")
         if head == "partners":
             pid = rest.rsplit(".", 1)[0]
-            return self.partner(pid).strategy.label if pid in self.names else None
+            return self.partner(pid).strategy if pid in self.names else None
         if head == "cycle":
-            reading = self.cycle.stage if rest == "stage" else self.cycle.pattern
-            return reading.label if reading else None
-        return getattr(self, head).label
+            return self.cycle.stage if rest == "stage" else self.cycle.pattern
+        return getattr(self, head)
+
+    def value(self, path: str) -> str | None:
+        """Return the label this assessment reports at a conclusion path (None where it reports none)."""
+        found = self.reading(path)
+        return found.label if found else None
+
+    @property
+    def shown(self) -> tuple[ClinicianJudgement, ...]:
+        """Return the judgements listed beside the reading: those still standing (replaced and withdrawn
+        ones stay in 'dynamics history')."""
+        return tuple(j for j in self.clinician if j.standing not in (Standing.REPLACED, Standing.WITHDRAWN))
 
     @property
     def sessions(self) -> tuple:

@@ -75,12 +75,6 @@ def _cycle_line(a: Assessment) -> str:
     return f"{pattern.label}{stage} (confidence {pattern.confidence:.2f})"
 
 
-def _shown(a: Assessment) -> list[ClinicianJudgement]:
-    """Return the judgements worth listing with an assessment: those standing (replaced and withdrawn
-    ones stay in 'dynamics history')."""
-    return [j for j in a.clinician if j.standing not in (Standing.REPLACED, Standing.WITHDRAWN)]
-
-
 def as_text(assessment: Assessment) -> str:
     """Return the assessment as a clinician reads it in a terminal between sessions."""
     a = assessment
@@ -107,8 +101,8 @@ def as_text(assessment: Assessment) -> str:
         out.append(f"  Withheld while the safety concern stands: {', '.join(a.withheld)}")
     out += _trend_lines(a)
     out += ["", f"Safety screen  {screen_note(a)}"]
-    if _shown(a):
-        out += ["", "Clinician's judgements"] + [f"  {judgement_line(j)}" for j in _shown(a)]
+    if a.shown:
+        out += ["", "Clinician's judgements"] + [f"  {judgement_line(j)}" for j in a.shown]
     out += ["", "Decision support for a trained clinician, not a diagnosis. "
             "Run 'dynamics explain' for the derivation."]
     return "\n".join(out) + "\n"
@@ -154,6 +148,6 @@ def as_markdown(assessment: Assessment) -> str:
     if a.withheld:
         out += ["", f"Withheld while the safety concern stands: {', '.join(a.withheld)}."]
     out += ["", f"**Safety screen.** {screen_note(a)}"]
-    if _shown(a):
-        out += ["", "## Clinician's judgements", ""] + [f"- {judgement_line(j)}" for j in _shown(a)]
+    if a.shown:
+        out += ["", "## Clinician's judgements", ""] + [f"- {judgement_line(j)}" for j in a.shown]
     return "\n".join(out) + "\n"

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 
 from ..knowledge import files as knowledge
-from ..inference.judgements import Standing
 from ..inference.reading import Assessment, PartnerReading
 from .present import judgement_line, record_note, screen_note
 from ..knowledge.labels import Origin
@@ -362,7 +361,7 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
                         "reason": j.reason, "by": j.by, "date": j.date.isoformat(), "entry": j.entry,
                         "honoured": j.honoured, "review": judgement_line(j) if not j.honoured else None,
                         "conclusion_words": conclusion_words(j.conclusion, names)}
-                       for j in assessment.clinician if j.standing not in (Standing.REPLACED, Standing.WITHDRAWN)],
+                       for j in assessment.shown],
         "record_note": record_note(assessment),
         "screen_note": screen_note(assessment),
         "annotations": [] if couple else _annotations(case, assessment.as_of.isoformat()),

@@ -14,13 +14,13 @@ import datetime as dt
 
 from ..case.model import WITHDRAW, WITHDRAWABLE, Annotation, Case
 from ..errors import InputError, one_of, suggest
+from ..inference.reading import UNDETERMINED
 from ..knowledge import labels
 from .partners import conclusion_path
 from .textedit import Doc, Edit
 from .transaction import annotating, author, date_value, dates_shown, text_value, transaction
 
 JUDGEMENTS = labels.JUDGEMENTS
-_ABSTAINED = "undetermined"
 
 
 def conclusion_paths(case: Case) -> tuple[str, ...]:
@@ -31,10 +31,7 @@ def conclusion_paths(case: Case) -> tuple[str, ...]:
 def current_value(case: Case, conclusion: str, as_of: dt.date | None = None) -> str | None:
     """Return the value the assessment reports for a conclusion path as of a date (None where it has none)."""
     from ..inference.assessment import assess
-    value = assess(case, as_of).as_dict()
-    for part in conclusion.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+    return assess(case, as_of).value(conclusion)
 
 
 def session_about(case: Case, when: dt.date, session: dt.date | None) -> dt.date:
@@ -64,7 +61,7 @@ def _value(case: Case, kind: str, conclusion: str, value: str | None, about: dt.
     if kind == labels.Judgement.OVERRIDE:
         return value
     chosen = value if value is not None else current_value(case, conclusion, about)
-    if kind == labels.Judgement.REJECT and chosen in (None, _ABSTAINED):
+    if kind == labels.Judgement.REJECT and chosen in (None, UNDETERMINED):
         what = f"{conclusion} is {chosen or 'not reported'} for this case" if value is None \
             else f"'{chosen}' is the engine abstaining, not a reading"
         raise InputError(f"there is nothing to reject: {what}", file="VALUE" if value else "CONCLUSION",
