@@ -1,15 +1,19 @@
-"""Benchmark dynamics batch: N synthetic typical cases, one worker process against every core.
+"""Benchmark dynamics batch: throughput and memory of the local pool and a Dask LocalCluster, side by side.
 
-Run:  python bench/bench_batch.py [N]      (N defaults to 1000)
+Run:  python bench/bench_batch.py [N ...]      (sizes default to 1000 and 10000)
 
-SPEC section 8 target: `dynamics batch` over 1,000 typical cases uses every core and finishes in
-seconds. Each run is a whole `dynamics batch` process, so the figures include start-up and writing.
+For each size, N synthetic typical cases are written to a scratch folder and `dynamics batch` runs over
+them as a process of its own, on every core with the local pool and then on a Dask LocalCluster of as
+many single-threaded worker processes (when dynamics[cluster] is installed); the table shows the time,
+the cases per second, the peak memory of the batch process and of its largest worker, and whether both
+wrote the same bytes. At the first size a one-job run gives the speed-up. SPEC section 8: batch uses
+every core, and memory stays flat as the number of cases grows.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import json
 import os
 import random
 import subprocess
@@ -63,41 +67,81 @@ def synthetic_case(index: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_batch(folder: Path, out: Path, jobs: int) -> float:
-    """Run `dynamics batch` as its own process and return the wall-clock seconds it took."""
-    command = [sys.executable, "-m", "dynamics", "batch", str(folder), "-o", str(out), "--jobs", str(jobs), "-q"]
+# Runs `dynamics batch` in a process of its own and prints, as JSON, its peak memory and that of the
+# workers it started (the largest of them), as the kernel counts them.
+_DRIVER = """
+import json, resource, sys
+from dynamics.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="dynamics")
+except SystemExit as stop:
+    code = stop.code
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "main_kb": own, "worker_kb": workers}))
+"""
+
+
+def run_batch(folder: Path, out: Path, *options: str) -> dict:
+    """Run `dynamics batch` as its own process; return seconds, exit code and peak memory (MiB)."""
+    command = [sys.executable, "-c", _DRIVER, "batch", str(folder), "-o", str(out), "-q", *options]
     start = time.perf_counter()
     finished = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    if finished.returncode != 0:
-        raise SystemExit(f"bench_batch: batch failed with exit code {finished.returncode}: "
-                         f"{finished.stderr.strip()[:500]}")
-    return seconds
+    try:
+        report = json.loads(finished.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise SystemExit(f"bench_batch: batch failed: {finished.stderr.strip()[-800:]}") from None
+    if report["code"] not in (0, None):
+        raise SystemExit(f"bench_batch: batch exited {report['code']}: {finished.stderr.strip()[-800:]}")
+    return {"seconds": seconds, "main": report["main_kb"] / 1024, "worker": report["worker_kb"] / 1024}
+
+
+def generate(folder: Path, count: int) -> None:
+    """Write count synthetic cases into folder, 1,000 to a subfolder."""
+    for index in range(count):
+        sub = folder / f"part-{index // 1000:03d}"
+        if index % 1000 == 0:
+            sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"case-{index:06d}.yaml").write_text(synthetic_case(index), encoding="utf-8")
+
+
+def has_dask() -> bool:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main() -> None:
-    """Generate the cases, time both runs and print the figures."""
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    """Generate the cases, time the local pool and a Dask LocalCluster at each size, print the table."""
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
     cores = os.cpu_count() or 1
-    with tempfile.TemporaryDirectory(prefix="dynamics-bench-") as tmp:
-        folder = Path(tmp) / "cases"
-        folder.mkdir()
-        for index in range(count):
-            (folder / f"case-{index:05d}.yaml").write_text(synthetic_case(index), encoding="utf-8")
-        single = run_batch(folder, Path(tmp) / "one.csv", 1)
-        multi = run_batch(folder, Path(tmp) / "all.csv", cores)
-        same = (Path(tmp) / "one.csv").read_bytes() == (Path(tmp) / "all.csv").read_bytes()
-        with open(Path(tmp) / "all.csv", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    patterns: dict[str, int] = {}
-    for row in rows:
-        patterns[row["pattern"]] = patterns.get(row["pattern"], 0) + 1
-    print(f"cases:               {count} (synthetic, 3 sessions each)")
-    print(f"1 job:               {single:6.2f} s  ({count / single:7.1f} cases/s)")
-    print(f"{cores} jobs (all cores): {multi:6.2f} s  ({count / multi:7.1f} cases/s)")
-    print(f"speed-up:            {single / multi:6.2f}x on {cores} cores")
-    print(f"identical output:    {'yes' if same else 'NO'}")
-    print("patterns found:      " + ", ".join(f"{k} {v}" for k, v in sorted(patterns.items())))
+    dask = has_dask()
+    print(f"dynamics batch on {cores} cores; peak memory of the batch process and of its largest worker")
+    print(f"{'cases':>7}  {'local pool':>24}  {'memory main/worker':>19}  "
+          f"{'Dask LocalCluster':>24}  {'memory main/worker':>19}  same rows")
+    for count in sizes:
+        with tempfile.TemporaryDirectory(prefix="dynamics-bench-") as tmp:
+            folder = Path(tmp) / "cases"
+            generate(folder, count)
+            local = run_batch(folder, Path(tmp) / "local.csv", "--jobs", str(cores))
+            line = (f"{count:>7}  {local['seconds']:7.1f} s {count / local['seconds']:7.0f} cases/s  "
+                    f"{local['main']:7.0f} / {local['worker']:4.0f} MiB")
+            if dask:
+                remote = run_batch(folder, Path(tmp) / "dask.csv", "--scheduler", "local", "--jobs", str(cores))
+                same = (Path(tmp) / "local.csv").read_bytes() == (Path(tmp) / "dask.csv").read_bytes()
+                line += (f"  {remote['seconds']:7.1f} s {count / remote['seconds']:7.0f} cases/s  "
+                         f"{remote['main']:7.0f} / {remote['worker']:4.0f} MiB  {'yes' if same else 'NO'}")
+            else:
+                line += "  (Dask not installed: pip install 'dynamics[cluster]')"
+            print(line, flush=True)
+            if count == sizes[0]:
+                single = run_batch(folder, Path(tmp) / "one.csv", "--jobs", "1")
+                same = (Path(tmp) / "one.csv").read_bytes() == (Path(tmp) / "local.csv").read_bytes()
+                print(f"{'':>7}  1 job: {single['seconds']:.1f} s, speed-up x{single['seconds'] / local['seconds']:.2f} "
+                      f"on {cores} cores, same rows: {'yes' if same else 'NO'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,16 @@ from __future__ import annotations
 import collections
 import collections.abc
 import logging
+import sys
+
+_QUIETED: list = []  # set once experta has been imported and quietened here
 
 
 def import_experta():
     """Return the experta module, importable on Python 3.10+ and quiet on import."""
+    module = sys.modules.get("experta")
+    if module is not None and _QUIETED:
+        return module
     if not hasattr(collections, "Mapping"):
         collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
     root = logging.getLogger()
@@ -27,4 +33,5 @@ def import_experta():
             root.removeHandler(handler)
     for name in ("experta", "experta.watchers"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    _QUIETED.append(True)
     return experta

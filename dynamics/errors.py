@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 
@@ -46,6 +47,23 @@ class KnowledgeError(DynamicsError):
 
 class InputError(DynamicsError):
     """A bad argument or option value on the command line."""
+
+
+# What must never reach a terminal as it is: C0 controls but tab and newline (ESC starts the sequences
+# that retitle a window or clear the screen, CR overwrites a line), DEL and C1 controls, the Unicode
+# line and paragraph separators, the bidirectional overrides that reorder what is shown, and lone
+# surrogates (bytes of a file name that were not UTF-8), which no terminal encoding can carry.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Return text safe to show on a terminal: each control character written as a visible \\uXXXX.
+
+    This is the one place where text bound for a terminal is cleaned; the command line, the intake's
+    questions and the log all print through it. The escape is JSON's, so printed JSON stays valid and
+    reads back to the same values.
+    """
+    return _UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def shorten(value: object, limit: int = 40) -> str:

@@ -2,20 +2,24 @@
 
 The reader walks libyaml's event stream instead of building Python objects directly, so that it can
 refuse anchors and aliases (no alias bombs), explicit tags, duplicate keys and absurd nesting before
-anything is built, and so that every later error can point at the exact place in the file.
+anything is built, and so that every later error can point at the exact place in the file. Every file
+dynamics reads (cases, answers, session and note files, drafts) comes in through ``read_file``, which
+takes regular files only, within a size limit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from .errors import CaseError, shorten
+from .errors import CaseError, DynamicsError, shorten
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
@@ -59,12 +63,77 @@ class Node:
         return "scalar"
 
 
-def too_large(filename: str, size: int | None = None) -> CaseError:
+def too_large(filename: str, size: int | None = None, limit: int = MAX_BYTES, what: str = "case file") -> CaseError:
     """Return the error for a file over the size limit (size in bytes when known)."""
-    limit = f"the {MAX_BYTES // (1024 * 1024)} MiB a case file may be"
-    what = f"file is {size:,} bytes, more than {limit}" if size else f"file is larger than {limit}"
-    return CaseError(what, file=filename, line=1, column=1,
-                     hint="split the case or check that this is the right file")
+    most = f"the {limit // (1024 * 1024)} MiB a {what} may be"
+    said = f"file is {size:,} bytes, more than {most}" if size else f"file is larger than {most}"
+    return CaseError(said, file=filename, line=1, column=1,
+                     hint="split the case or check that this is the right file" if what == "case file"
+                     else "check that this is the right file")
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link"))
+
+
+def file_kind(info: os.stat_result) -> str:
+    """Return what a non-regular file is, in words: 'a folder', 'a named pipe (FIFO)', 'a device', ..."""
+    return next((words for test, words in _KINDS if test(info.st_mode)), "not a regular file")
+
+
+def read_file(path: str | os.PathLike, *, error: type[DynamicsError] = CaseError, what: str = "case file",
+              hint: str = "check the path", limit: int = MAX_BYTES, name: str | None = None) -> bytes:
+    """Return the bytes of a regular file of at most limit bytes, refusing anything else in one located line.
+
+    Every file dynamics reads goes through here. A named pipe, a device or a socket is refused before
+    it is read (opening a FIFO would wait for a writer forever): the path is checked first, then opened
+    without blocking and checked again through the open file, so a swap in between is caught too.
+    name is the path as messages show it (default: path).
+    """
+    name = name or str(path)
+    try:
+        info = os.stat(path)
+        if stat.S_ISREG(info.st_mode):
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        else:
+            fd = None
+    except FileNotFoundError:
+        raise error("no such file", file=name, hint=hint) from None
+    except PermissionError:
+        raise error("cannot be read (permission denied)", file=name, hint="check the file's permissions") from None
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror or exc})", file=name, hint=hint) from None
+    if fd is None:
+        raise not_regular(error, info, name, what)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise not_regular(error, info, name, what)
+        if info.st_size > limit:
+            raise too_large(name, info.st_size, limit, what)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror or exc})", file=name, hint=hint) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise too_large(name, info.st_size if info.st_size > limit else None, limit, what)
+    return b"".join(chunks)
+
+
+def not_regular(error: type[DynamicsError], info: os.stat_result, name: str, what: str) -> DynamicsError:
+    """Return the error refusing a path that is not a regular file, saying what it is."""
+    kind = file_kind(info)
+    if kind == "a folder":
+        return error(f"is a folder, not a {what}", file=name, hint="name a .yaml file")
+    return error(f"is {kind}, not a regular file", file=name,
+                 hint=f"dynamics reads only regular files: save the {what} as a file and name that")
 
 
 def decode(data: bytes, filename: str) -> str:
@@ -236,6 +305,13 @@ def parse(text: str, filename: str) -> Node | None:
             elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 refuse_anchor_or_tag(event)
                 mark = event.start_mark
+                fits = _YAML_TAG + ("map" if cls is yaml.MappingStartEvent else "seq")
+                if event.tag not in (None, "!", fits):   # a scalar's tag (!!bool) over a list or mapping
+                    shown = "!!" + event.tag[len(_YAML_TAG):]
+                    raise CaseError(f"YAML tag '{shown}' cannot be given to a "
+                                    f"{'mapping' if cls is yaml.MappingStartEvent else 'list'}",
+                                    file=filename, line=mark.line + 1, column=mark.column + 1,
+                                    hint=f"remove the '{shown}' tag")
                 if len(stack) >= MAX_DEPTH:
                     raise CaseError(f"values are nested more than {MAX_DEPTH} levels deep",
                                     file=filename, line=mark.line + 1, column=mark.column + 1,

@@ -289,7 +289,7 @@ def test_history_of_a_case_without_annotations_says_so(runner):
 
 @pytest.mark.parametrize("command, usage", [
     (["annotate"], "annotate [OPTIONS] CASE COMMAND [ARGS]..."),
-    (["annotate", "x.yaml", "note"], "annotate CASE note [OPTIONS] TEXT"),
+    (["annotate", "x.yaml", "note"], "annotate CASE note [OPTIONS] [TEXT]"),
     (["annotate", "x.yaml", "observe"], "annotate CASE observe [OPTIONS]"),
     (["annotate", "x.yaml", "episode"], "annotate CASE episode [OPTIONS]"),
     (["annotate", "x.yaml", "session"], "annotate CASE session [OPTIONS]"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from dynamics.inference.assessment import assess
-from dynamics.output.batch import COLUMNS, assess_file, collect, summary
+from dynamics.output.batch import COLUMNS, assess_file, basis, collect, summary
 from dynamics.case.model import load_case
 from dynamics.cli import cli
 from dynamics.errors import DynamicsError
@@ -83,7 +85,8 @@ def test_rows_equal_assess_case_by_case(tmp_path):
             "pattern": data["cycle"]["pattern"], "stage": data["cycle"]["stage"],
             "relationship_stage": data["relationship_stage"], "safety_flag": data["safety"]["flag"],
             "risks": list(dict.fromkeys(r["id"] for r in data["risks"])),
-            "interventions": [i["id"] for i in data["interventions"]], "error": None, "assessment": data}
+            "interventions": [i["id"] for i in data["interventions"]], "error": None, "assessment": data,
+            "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(), "assessed_with": basis(None)}
 
 
 def test_csv_json_and_jsonl_agree(folder, tmp_path):
@@ -141,7 +144,7 @@ def test_summary_counts_by_pairing_pattern_stage_and_safety():
 
 @pytest.mark.parametrize("args, message", [
     (["-o", "{tmp}/rows.xlsx"], "--output: cannot tell the output format from 'rows.xlsx'; "
-                                "name the output OUT.csv, OUT.json or OUT.jsonl"),
+                                "name the output OUT.csv, OUT.json, OUT.jsonl or OUT.parquet"),
     (["-o", "{tmp}/rows.csv", "--jobs", "0"], None),
 ])
 def test_batch_bad_options_exit_2(tmp_path, args, message):
@@ -168,3 +171,132 @@ def test_assessment_in_each_row_is_what_assess_prints(tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     printed = [json.loads(CliRunner().invoke(cli, ["assess", p, "--format", "json"]).stdout) for p in paths]
     assert [r["assessment"] for r in rows] == printed
+
+
+# --- issue 12: entries that cannot be read or named, FIFOs, spreadsheet formulas -----------------
+
+def rows_of(out: Path) -> list[dict]:
+    """Return the rows of a JSON output."""
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_a_name_that_is_not_utf8_is_an_error_row_and_every_good_row_is_kept(folder, tmp_path):
+    """A case file whose name is not UTF-8 gives an error row naming it as \\xNN; the rest are written."""
+    bad = os.path.join(os.fsencode(folder), b"bad-\xff.yaml")
+    with open(bad, "wb") as handle:
+        handle.write((CASES / "quinn-bose.yaml").read_bytes())
+    outputs = {kind: tmp_path / f"rows.{kind}" for kind in ("csv", "json", "jsonl")}
+    codes = {kind: batch([str(folder), "-o", str(out), "-q"]).exit_code for kind, out in outputs.items()}
+    rows = rows_of(outputs["json"])
+    shown = f"{folder}/bad-\\xff.yaml"
+    assert codes == {"csv": 1, "json": 1, "jsonl": 1}
+    assert [(r["path"], r["error"]) for r in rows] == [
+        (str(folder / "a-hale.yaml"), None), (str(folder / "b-broken.yaml"), broken_reason(folder / "b-broken.yaml")),
+        (shown, f"{shown}: the file name is not valid UTF-8, so no row can name it; rename it in UTF-8 and run again"),
+        (str(folder / "c-quinn.yaml"), None), (str(folder / "sub/d-rivera.yaml"), None)]
+    assert len(outputs["csv"].read_text(encoding="utf-8").splitlines()) == 1 + len(rows)
+
+
+def test_linked_and_unreadable_folders_are_error_rows(folder, tmp_path, monkeypatch):
+    """A symbolic link to a folder and a folder that cannot be listed are each reported in a row, not skipped."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(CASES / "quinn-bose.yaml", elsewhere / "e.yaml")
+    (folder / "linked").symlink_to(elsewhere)
+    (folder / "locked").mkdir()
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == str(folder / "locked"):
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)
+    monkeypatch.setattr(os, "scandir", refusing)
+    out = tmp_path / "rows.json"
+    result = batch([str(folder), "-o", str(out), "-q"])
+    errors = {r["path"]: r["error"] for r in rows_of(out) if r["error"]}
+    assert result.exit_code == 1
+    assert errors == {
+        str(folder / "b-broken.yaml"): broken_reason(folder / "b-broken.yaml"),
+        str(folder / "linked"): f"{folder / 'linked'}: is a symbolic link to a folder, which batch does not "
+                                "follow; name the folder it points to if its cases belong in the run",
+        str(folder / "locked"): f"{folder / 'locked'}: the folder cannot be read (Permission denied); "
+                                "check its permissions"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_a_folder_without_read_permission_is_an_error_row(folder, tmp_path):
+    """A subfolder the user may not list is an error row (exit 1), the other cases are assessed."""
+    locked = folder / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        out = tmp_path / "rows.json"
+        result = batch([str(folder), "-o", str(out), "-q"])
+    finally:
+        locked.chmod(0o700)
+    rows = rows_of(out)
+    assert result.exit_code == 1 and str(locked) in [r["path"] for r in rows]
+    assert sum(1 for r in rows if not r["error"]) == 3
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_named_pipe_among_the_cases_is_an_error_row_not_a_hang(folder, tmp_path, jobs):
+    """A FIFO named *.yaml is refused as not a regular file, without waiting for a writer."""
+    os.mkfifo(folder / "c-pipe.yaml")
+    out = tmp_path / "rows.json"
+    result = batch([str(folder), "-o", str(out), "-q", "--jobs", jobs])
+    errors = {r["path"]: r["error"] for r in rows_of(out) if r["error"]}
+    assert result.exit_code == 1
+    assert errors[str(folder / "c-pipe.yaml")] == (
+        f"{folder / 'c-pipe.yaml'}: is a named pipe (FIFO), not a regular file; dynamics reads only regular "
+        "files: save the case file as a file and name that")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_start_with_an_apostrophe(tmp_path, monkeypatch):
+    """Paths and errors beginning with =, +, -, @ are written after an apostrophe in CSV, as they are in JSON."""
+    monkeypatch.chdir(tmp_path)
+    names = ["=HYPERLINK(1).yaml", "+1.yaml", "-2.yaml", "@SUM.yaml"]
+    for name in names:
+        shutil.copy(CASES / "quinn-bose.yaml", tmp_path / name)
+    (tmp_path / "=broken.yaml").write_text("version: 1\n", encoding="utf-8")
+    assert batch(["-o", "rows.csv", "-q", "--", *names, "=broken.yaml"]).exit_code == 1
+    assert batch(["-o", "rows.json", "-q", "--", *names, "=broken.yaml"]).exit_code == 1
+    table = list(csv.DictReader(io.StringIO((tmp_path / "rows.csv").read_text(encoding="utf-8"))))
+    as_json = rows_of(tmp_path / "rows.json")
+    assert [r["path"] for r in table] == ["'" + r["path"] for r in as_json]
+    assert [r["error"] for r in table] == ["'" + r["error"] if r["error"] else "" for r in as_json]
+
+
+def test_tabs_returns_and_apostrophes_are_neutralised_too():
+    """A cell starting with a tab, a carriage return or an apostrophe also gets the leading apostrophe."""
+    from dynamics.output.rowfiles import cell
+    assert [cell(v) for v in ("\tx", "\rx", "'x", "a=b", ["-x", "y"], None, True)] == [
+        "'\tx", "'\rx", "''x", "a=b", "'-x;y", "", "true"]
+
+
+def test_json_is_written_row_by_row_as_one_indented_list(folder, tmp_path):
+    """The streamed JSON is byte for byte what json.dumps(rows, indent=2) gives."""
+    out = tmp_path / "rows.json"
+    batch([str(folder), "-o", str(out), "-q"])
+    text = out.read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_new_output_is_private_and_an_existing_one_keeps_its_mode(folder, tmp_path):
+    """Rows derived from cases are written 0600 when new; rewriting a file keeps the mode it had."""
+    new, old = tmp_path / "new.csv", tmp_path / "old.csv"
+    old.write_text("x\n", encoding="utf-8")
+    old.chmod(0o640)
+    for out in (new, old):
+        batch([str(folder), "-o", str(out), "-q"])
+    assert (oct(new.stat().st_mode & 0o777), oct(old.stat().st_mode & 0o777)) == ("0o600", "0o640")
+
+
+def test_an_output_that_is_a_link_is_refused_and_left_alone(folder, tmp_path):
+    """-o naming a symbolic link is one line and exit 2; the link and its target are untouched."""
+    target = tmp_path / "target.csv"
+    target.write_text("keep\n", encoding="utf-8")
+    (tmp_path / "link.csv").symlink_to(target)
+    result = batch([str(folder), "-o", str(tmp_path / "link.csv"), "-q"])
+    assert (result.exit_code, target.read_text(encoding="utf-8"), (tmp_path / "link.csv").is_symlink()) == (
+        2, "keep\n", True)

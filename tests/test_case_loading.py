@@ -237,7 +237,7 @@ BROKEN = [
     pytest.param(
         broken("annotations: []", "annotations:\n  - date: 2026-09-21\n    by: RK\n    text: hi"),
         "case.yaml:29:5: an annotation is missing the required key 'kind'; "
-        "add 'kind:' with one of note, observe, episode, session, confirm, reject, override, withdraw",
+        "add 'kind:' with one of note, observe, episode, session, intake, confirm, reject, override, withdraw",
         id="annotation-without-kind"),
     pytest.param(
         "version: 1\ncase_id: caf\xe9\n".encode("latin-1"),

@@ -27,10 +27,25 @@ def test_a_reached_conclusion_names_rules_lines_and_sources():
 
 
 def test_an_undetermined_conclusion_says_what_was_missing():
-    """For a thin case, explain lists, per candidate rule, the pattern nothing matched."""
+    """For a thin case, explain lists, per candidate rule, what was missing in a clinician's words (the
+    template's `missing` sentence in rules/templates.yaml), then the pattern itself."""
     code, out = _explain(str(CASES / "quinn-bose.yaml"), "cycle.pattern")
     assert (code, "What was missing:" in out,
-            "pattern-pursue-withdraw: nothing matched position(partner=?a, move=pursue)" in out) == (0, True, True)
+            "pattern-pursue-withdraw: no pursuing moves recorded for either partner\n" in out,
+            "(the rule needs position(partner=?a, move=pursue))" in out) == (0, True, True, True)
+    code, out = _explain(str(CASES / "quinn-bose.yaml"), "partners.A.strategy")
+    assert "strategy-anxious: Riley's moves do not lean anxious (certainty at least 0.3)" in out
+    code, out = _explain(str(CASES / "quinn-bose.yaml"), "relationship_stage")
+    assert "no criticism, blame, defensiveness or contempt recorded for either partner (level at least " \
+           "sometimes)" in out
+
+
+def test_every_template_says_what_is_missing_in_words():
+    """Each fact template carries the sentence explain uses when no fact of its shape was found, and
+    the sentence names only the template's own slots (checked when the knowledge base loads)."""
+    from dynamics.knowledge.language import load_knowledge
+    kb = load_knowledge()
+    assert all(t.missing for t in kb.templates.values())
 
 
 def test_set_aside_candidates_are_shown_with_the_reason():

@@ -158,6 +158,13 @@ def test_unknown_slot_type_in_templates(rules):
     assert refused("rules", "check") == f"{where}: unknown slot type 'frequncy'; did you mean 'frequency'?"
 
 
+def test_a_missing_sentence_names_only_its_templates_slots(rules):
+    where = mistake(rules, "templates.yaml", 'missing: "no {move} moves recorded for {partner}"',
+                    'missing: "no {moves} moves recorded for {partner}"', '"no {moves}')
+    assert refused("rules", "check") == (f"{where}: 'missing' names '{{moves}}', not a slot of template "
+                                         "'position'; did you mean 'move'?")
+
+
 def test_assess_refuses_a_broken_knowledge_base(rules):
     """Every command that loads the rules refuses them, with the same located line."""
     where = mistake(rules, "logic/80-risk.yaml",

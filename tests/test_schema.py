@@ -261,7 +261,7 @@ def test_schema_command_reports_an_unwritable_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["schema", "-o", str(target)])
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", f"{target}: cannot write the schema (No such file or directory); "
-               "check that the folder exists and that you may write there\n")
+               "check that the folder exists, that you may write there and that the disk has room\n")
 
 
 def test_schema_format_json_is_the_default() -> None:

@@ -264,7 +264,10 @@ def _checks(root: dict) -> list[str]:
     words = _boolean_words()
     out += ["### Unquoted true/false words", "",
             f"YAML reads the unquoted words {code(words)} (also Capitalised or in CAPITALS) as true or "
-            "false. Where free text is expected (a name, a note, a label) the loader keeps what you wrote. "
+            "false, and reads some unquoted text as numbers or dates (`12:30` as the number 750, `1e3` as "
+            "1000.0). Where free text is expected (a name, a note, a label) the loader keeps exactly what you "
+            "wrote: `note: 12:30` stays `12:30`. A whole number must be written in decimal digits: YAML's "
+            "other spellings (`1:30` in base 60, `0x1e`, `017`, `1_000`) are refused, not converted. "
             "Where an id or one of a fixed set of values is expected (a partner id, a behaviour id, a "
             "frequency, a source, an annotation's kind, conclusion or value) it stops and asks you to "
             "quote the word: `id: 'no'`.", ""]
@@ -275,10 +278,13 @@ def _checks(root: dict) -> list[str]:
     out += _shows("unknown-key") + _shows("unknown-behavior")
     out += ["### YAML the loader refuses", "",
             "The loader reads YAML through libyaml's event stream and refuses, before building anything:", "",
+            "- anything that is not a regular file (a folder, a named pipe, a device), before opening it "
+            "to read;",
             "- more than one YAML document in a file;",
             "- text that is not UTF-8 (a UTF-8 byte-order mark is fine), NUL bytes and control characters;",
             "- anchors and aliases (`&name`, `*name`);",
-            f"- tags other than YAML's standard ones ({code(tags)});",
+            f"- tags other than YAML's standard ones ({code(tags)}), and a scalar's tag on a list or a "
+            "mapping (`observations: !!bool` over a list);",
             "- the same key twice in one mapping;",
             f"- values nested more than {yamlnodes.MAX_DEPTH} levels deep, files over {mib} MiB, and more "
             f"than {yamlnodes.MAX_NODES:,} values in one file.", ""]

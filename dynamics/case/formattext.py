@@ -129,7 +129,7 @@ MEANINGS = {
         "date": "The day the entry was written.",
         "by": "Who wrote it.",
         "text": "Free text: the note itself, or the note of an added observation.",
-        "partner": "Whose behaviour an added observation is.",
+        "partner": "Whose behaviour an added observation is; for an intake entry, the partner who answered.",
         "behavior": "The behaviour of an added observation.",
         "frequency": "The frequency of an added observation.",
         "source": "The source of an added observation.",
@@ -149,6 +149,8 @@ KINDS = {
     "observe": "An observation was added to a session.",
     "episode": "An episode was added to a session.",
     "session": "A new session was opened.",
+    "intake": "One partner's answers to the private intake were added to a session (opened if that day had "
+              "none): their own moves with source `self`, the other's with source `partner`.",
     "confirm": "The clinician agrees with a conclusion.",
     "reject": "The clinician rejects a conclusion's value; the next best stands, or the engine abstains.",
     "override": "The clinician sets a conclusion's value; it is reported with certainty 1.",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,14 +12,16 @@ from pathlib import Path
 
 from ..errors import CaseError
 from ..knowledge.labels import JUDGEMENTS, Judgement
-from ..yamlnodes import MAX_BYTES, too_large
+from ..yamlnodes import read_file
 
 FORMAT_VERSION = 1
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 PARTNER_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 WITHDRAW = "withdraw"
-ANNOTATION_KINDS = ("note", "observe", "episode", "session") + JUDGEMENTS + (WITHDRAW,)
+#: a partner's own answers to the intake, added to a session (the browser's private intake writes it)
+INTAKE = "intake"
+ANNOTATION_KINDS = ("note", "observe", "episode", "session", INTAKE) + JUDGEMENTS + (WITHDRAW,)
 # What a withdraw entry may take back: a note or a judgement (observations live in the sessions).
 WITHDRAWABLE = ("note",) + JUDGEMENTS
 # A session's `covered:` may name every group at once.
@@ -36,6 +37,7 @@ _ANNOTATION_KEYS = {
     "observe": (("partner", "behavior"), ("frequency", "session", "text", "source")),
     "episode": (("label",), ("session",)),
     "session": (("session",), ()),
+    INTAKE: (("session", "partner"), ()),
     Judgement.CONFIRM.value: (("conclusion",), ("value", "reason", "session")),
     Judgement.REJECT.value: (("conclusion", "reason"), ("value", "session")),
     Judgement.OVERRIDE.value: (("conclusion", "value", "reason"), ("session",)),
@@ -152,24 +154,7 @@ class Case:
 
 def load_case(path: str | Path) -> Case:
     """Read and check a case file; raise CaseError naming file, line and column on any problem."""
-    name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                size = os.fstat(handle.fileno()).st_size
-                raise too_large(name, size if size > MAX_BYTES else None)
-    except FileNotFoundError:
-        raise CaseError("no such file", file=name, hint="check the path") from None
-    except IsADirectoryError:
-        raise CaseError("is a folder, not a case file", file=name, hint="name a .yaml file") from None
-    except PermissionError:
-        raise CaseError("cannot be read (permission denied)", file=name,
-                        hint="check the file's permissions") from None
-    except OSError as exc:
-        raise CaseError(f"cannot be read ({exc.strerror or exc})", file=name,
-                        hint="check the path") from None
-    return parse_case(data, name)
+    return parse_case(read_file(path), str(path))
 
 
 def parse_case(data: bytes | str, filename: str = "<input>") -> Case:

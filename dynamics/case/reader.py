@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ..knowledge import labels
 from .model import (_ANNOTATION_KEYS, ANNOTATION_KINDS, CASE_ID, COVERED_ALL, DEFAULT_EPISODE_LABEL, DEFAULT_FREQUENCY,
@@ -56,18 +57,26 @@ class _Reader:
         return node.value
 
     def string(self, node: Node, what: str, hint: str = "write some text") -> str:
-        """Return the node as text, keeping YAML's spelling of a true/false value."""
+        """Return the node as text, exactly as written: YAML 1.1 would read `12:30` as the number 750,
+        `1e3` as 1000.0 and `no` as false, but a text field keeps the characters typed."""
         if node.kind != "scalar" or node.value is None or isinstance(node.value, (list, dict)):
             self.fail(node, f"{what} should be text, not {_describe(node)}", hint)
-        if isinstance(node.value, bool):
-            return node.raw or str(node.value)
-        return str(node.value) if not isinstance(node.value, str) else node.value
+        if isinstance(node.value, str):
+            return node.value
+        return node.raw if node.raw is not None else str(node.value)
 
     def integer(self, node: Node, what: str, minimum: int | None = None,
                 hint: str = "write a whole number such as 12, without quotes") -> int:
-        """Return the node as a whole number, at least minimum when one is given."""
+        """Return the node as a whole number written in decimal digits, at least minimum when one is given.
+
+        YAML 1.1 also reads 1:30 (base 60), 0x1e, 0o17, 017 and 1_000 as numbers; a person who types
+        them into a case file rarely means that, so they are refused rather than silently converted.
+        """
         if node.kind != "scalar" or isinstance(node.value, bool) or not isinstance(node.value, int):
             self.fail(node, f"{what} should be a whole number, not {_describe(node)}", hint)
+        if node.raw is not None and not _DECIMAL.match(node.raw):
+            self.fail(node, f"{what} '{shorten(node.raw)}' is not written as a plain whole number",
+                      "write it in decimal digits only, such as 12 or 90")
         if minimum is not None and node.value < minimum:
             self.fail(node, f"{what} should be at least {minimum}, not {node.value}",
                       f"use a number of {minimum} or more")
@@ -123,6 +132,9 @@ class _Reader:
             hint = suggest(value, known) or f"use one of the partner ids {', '.join(map(shorten, known))}"
             self.fail(node, f"unknown partner '{shorten(value)}'", hint)
         return value
+
+
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 
 
 def _describe(node: Node) -> str:
@@ -299,7 +311,7 @@ def _measures(reader: _Reader, node: Node, ids: tuple[str, ...]) -> dict:
             numbers = []
             for index, item in enumerate(items, start=1):
                 if item.kind != "scalar" or isinstance(item.value, bool) or not isinstance(item.value, int) \
-                        or not low <= item.value <= high:
+                        or not low <= item.value <= high or not _DECIMAL.match(item.raw or ""):
                     reader.fail(item, f"{name} item {index} for {pid} is {_describe(item)}, "
                                 f"not a whole number from {low} to {high}",
                                 f"use a response from {low} to {high}")

@@ -6,13 +6,15 @@ the program (a short message; --debug shows the traceback).
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
 import click
 
 from .. import __version__
-from ..errors import DynamicsError
+from ..errors import DynamicsError, printable
+from .common import StreamError, TerminalFormatter
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +24,16 @@ class DynamicsGroup(click.Group):
 
     def main(self, args=None, prog_name=None, **extra):  # noqa: D401 - click API
         debug = "--debug" in (sys.argv[1:] if args is None else list(args))
-        logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                            format="dynamics: %(levelname)s: %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(TerminalFormatter("dynamics: %(levelname)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, handlers=[handler])
         try:
             result = super().main(args=args, prog_name=prog_name or "dynamics",
                                   standalone_mode=False, **extra)
         except DynamicsError as err:
-            click.echo(str(err), err=True)
+            if isinstance(err, StreamError):
+                _discard_stdout()
+            _say_error(str(err))
             sys.exit(2)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
@@ -38,10 +43,10 @@ class DynamicsGroup(click.Group):
         except click.UsageError as err:
             where = f"dynamics {err.ctx.command_path.split(' ', 1)[1]}" if err.ctx and " " in \
                 err.ctx.command_path else "dynamics"
-            click.echo(f"{where}: {err.format_message()} (see '{where} --help')", err=True)
+            _say_error(f"{where}: {err.format_message()} (see '{where} --help')")
             sys.exit(2)
         except click.ClickException as err:
-            click.echo(f"dynamics: {err.format_message()}", err=True)
+            _say_error(f"dynamics: {err.format_message()}")
             sys.exit(err.exit_code if err.exit_code != 1 else 2)
         except KeyboardInterrupt:
             click.echo("dynamics: interrupted", err=True)
@@ -52,10 +57,29 @@ class DynamicsGroup(click.Group):
         except Exception as exc:  # a bug in dynamics, not bad input
             if debug:
                 raise
-            click.echo(f"dynamics: internal error: {type(exc).__name__}: {exc} "
-                       "(run again with --debug for the traceback)", err=True)
+            _say_error(f"dynamics: internal error: {type(exc).__name__}: {exc} "
+                       "(run again with --debug for the traceback)")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _say_error(line: str) -> None:
+    """Print one error line on stderr through the terminal filter; a stderr that fails is left silent."""
+    try:
+        click.echo(printable(line), err=True)
+    except OSError:
+        pass
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null after a write to it failed, so that exit does not try the write again."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 @click.group(name="dynamics", cls=DynamicsGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,16 +94,21 @@ def cli(debug: bool) -> None:
 
 def main() -> None:
     """Run the dynamics command line."""
-    cli.main()
+    try:
+        cli.main()
+    finally:
+        # The process ends here: objects still alive need no last sweep by the cycle collector, and
+        # skipping it makes every command return sooner (the memory goes back with the process).
+        gc.freeze()
 
 
 
 def _register() -> None:
     """Attach every command to the root group (the modules hold one command group each)."""
-    from . import cases, knowledge, outputs, record
+    from . import cases, knowledge, outputs, record, serve
     for command in (cases.validate, cases.assess, cases.explain, cases.history, outputs.render,
                     outputs.report, outputs.batch, outputs.schema, record.intake, record.annotate,
-                    knowledge.rules):
+                    knowledge.rules, serve.serve):
         cli.add_command(command)
 
 

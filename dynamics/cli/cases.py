@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ..errors import DynamicsError
-from .common import parse_date
+from .common import PATH, echo, parse_date
 
 
 # --- validate ------------------------------------------------------------------------------------
 
 @click.command()
-@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("cases", nargs=-1, required=True, type=PATH)
 def validate(cases: tuple[Path, ...]) -> int:
     """Check case files; print nothing when all are valid, else one line per bad file.
 
@@ -25,7 +25,7 @@ def validate(cases: tuple[Path, ...]) -> int:
         try:
             load_case(path)
         except DynamicsError as err:
-            click.echo(str(err), err=True)
+            echo(str(err), err=True)
             bad += 1
     return 2 if bad else 0
 
@@ -33,7 +33,7 @@ def validate(cases: tuple[Path, ...]) -> int:
 # --- assess and explain -------------------------------------------------------------------------
 
 @click.command()
-@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("case", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="Output format.")
 @click.option("--as-of", "as_of", metavar="DATE", help="Assess as of an earlier session date (YYYY-MM-DD).")
@@ -43,11 +43,11 @@ def assess(case: Path, fmt: str, as_of: str | None) -> None:
     from ..case.model import load_case
     from ..output.present import as_json, as_markdown, as_text
     result = run_assessment(load_case(case), parse_date(as_of, "--as-of"))
-    click.echo({"json": as_json, "markdown": as_markdown, "text": as_text}[fmt](result), nl=False)
+    echo({"json": as_json, "markdown": as_markdown, "text": as_text}[fmt](result), nl=False)
 
 
 @click.command()
-@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("case", type=PATH)
 @click.argument("conclusion", required=False)
 @click.option("--as-of", "as_of", metavar="DATE", help="Explain as of an earlier session date (YYYY-MM-DD).")
 def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
@@ -63,14 +63,14 @@ def explain(case: Path, conclusion: str | None, as_of: str | None) -> None:
     loaded = load_case(case)
     result = run_assessment(loaded, parse_date(as_of, "--as-of"))
     named = conclusion_path(loaded.partners, conclusion) if conclusion else None  # partners.Maya.strategy too
-    click.echo(run_explain(result, named), nl=False)
+    echo(run_explain(result, named), nl=False)
 
 
 # --- rules ---------------------------------------------------------------------------------------
 
 
 @click.command()
-@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("case", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 def history(case: Path, fmt: str) -> None:
@@ -83,4 +83,4 @@ def history(case: Path, fmt: str) -> None:
     from ..record import history as notes
     from ..case.model import load_case
     loaded = load_case(case)
-    click.echo(notes.history_json(loaded) if fmt == "json" else notes.history_text(loaded), nl=False)
+    echo(notes.history_json(loaded) if fmt == "json" else notes.history_text(loaded), nl=False)

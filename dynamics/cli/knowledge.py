@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import must_be_one_of, write_atomic
+from .common import PATH, echo, must_be_one_of, write_atomic
 
 
 @click.group()
@@ -24,10 +24,10 @@ def rules_vocabulary(group: str | None) -> None:
     for gid, g in vocab.groups.items():
         if group and gid != group:
             continue
-        click.echo(f"{g.title} ({gid})")
+        echo(f"{g.title} ({gid})")
         for bid in vocab.in_group(gid):
-            click.echo(f"  {bid:<22} {vocab.behaviors[bid].definition}")
-        click.echo("")
+            echo(f"  {bid:<22} {vocab.behaviors[bid].definition}")
+        echo("")
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -38,11 +38,11 @@ def rules_check() -> int:
     from ..knowledge.lint import check
     problems = check()
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
     if not problems:
         from ..knowledge.language import load_knowledge
         kb = load_knowledge()
-        click.echo(f"knowledge base OK: {len(kb.rules)} rules in {len(kb.layers)} layers, "
+        echo(f"knowledge base OK: {len(kb.rules)} rules in {len(kb.layers)} layers, "
                    f"{len(kb.interventions)} interventions")
     return 2 if problems else 0
 
@@ -57,22 +57,22 @@ def rules_list(layer: str | None) -> None:
     for name in kb.layers:
         if layer and name != layer:
             continue
-        click.echo(f"[{name}]")
+        echo(f"[{name}]")
         for rule in kb.rules:
             if rule.layer == name:
-                click.echo(f"  {rule.id:<44} {rule.description}")
+                echo(f"  {rule.id:<44} {rule.description}")
 
 
 @rules.command("doc")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=PATH, help="Write to this file instead of stdout.")
 def rules_doc(output: Path | None) -> None:
     """Generate the knowledge-base reference (Markdown) from rules/."""
     from ..knowledge.reference import reference
     text = reference()
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
     else:
-        write_atomic(output, text, "the reference")
+        write_atomic(output, text, "the reference", private=False)
 
 
 @rules.command("show")
@@ -88,7 +88,7 @@ def rules_show(rule_id: str) -> None:
         from ..errors import InputError, suggest
         raise InputError(f"no rule '{rule_id}'", file="rules show",
                          hint=suggest(rule_id, [r.id for r in kb.rules]) or "run 'dynamics rules list'") from None
-    click.echo(show(rule, kb))
+    echo(show(rule, kb))
 
 
 # --- annotate ------------------------------------------------------------------------------------

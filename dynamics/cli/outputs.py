@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from .common import iso_date, output_kind, write_atomic
+from .common import (PATH, check_side_file, echo, iso_date, marked_svg, output_kind, side_mark, write_atomic,
+                     write_outputs)
 
 DIAGRAM_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
 @click.command()
-@click.argument("case", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+@click.argument("case", type=PATH)
+@click.option("-o", "--output", required=True, type=PATH,
               help="Where to write the report: OUT.html (one self-contained file) or OUT.md "
                    "(with OUT.svg and OUT-trends.svg beside it).")
 @click.option("--as-of", callback=iso_date, metavar="DATE",
@@ -21,77 +22,94 @@ DIAGRAM_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", "
 @click.option("--audience", type=click.Choice(["clinician", "couple"]), default="clinician", show_default=True,
               help="'couple' writes a handout in everyday words, without clinical labels or notes.")
 def report(case: Path, output: Path, as_of, audience: str) -> None:
-    """Write a session report: summary, each partner, the cycle, stage, risks, interventions, trends."""
+    """Write a session report: summary, each partner, the cycle, stage, risks, interventions, trends.
+
+    OUT.md gets its pictures as OUT.svg and OUT-trends.svg beside it; an existing file of either name
+    that an earlier report to OUT.md did not write is never replaced (the command stops first).
+    """
     from ..inference.assessment import assess
     from ..case.model import load_case
     from ..output.report import build_report
+    from ..safewrite import check_output
     kind = "." + output_kind(output, {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"},
                               "report", "name the output OUT.html or OUT.md")
+    inputs, mark = (case,), side_mark("report", output)
+    diagram, trends = output.with_suffix(".svg"), output.with_name(output.stem + "-trends.svg")
+    check_output(output, inputs)
+    if kind == ".md":
+        for side in (diagram, trends):
+            check_side_file(side, mark, output, inputs)
     loaded = load_case(case)
     assessment = assess(loaded, as_of)
     result = build_report(loaded, assessment, audience)
     if kind in (".html", ".htm"):
-        write_atomic(output, result.html())
+        write_atomic(output, result.html(), "the report", inputs=inputs)
     else:
-        diagram = output.with_suffix(".svg")
-        trends = output.with_name(output.stem + "-trends.svg")
+        files = [(output, result.markdown(diagram.name, trends.name))]
         if result.diagram_svg:
-            write_atomic(diagram, result.diagram_svg)
+            files.append((diagram, marked_svg(result.diagram_svg, mark)))
         if result.trend_svg:
-            write_atomic(trends, result.trend_svg)
-        write_atomic(output, result.markdown(diagram.name, trends.name))
+            files.append((trends, marked_svg(result.trend_svg, mark)))
+        write_outputs(files, "the report", inputs=inputs)
     if audience == "couple" and assessment.safety.flag:
-        click.echo(f"dynamics report: {case}: a safety concern is flagged; read the handout before "
-                   "giving it to either partner", err=True)
+        echo(f"dynamics report: {case}: a safety concern is flagged; read the handout before "
+             "giving it to either partner", err=True)
 
 
 # --- batch ---------------------------------------------------------------------------------------
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the rows: OUT.csv, OUT.json (a list) or OUT.jsonl (one object per line).")
+@click.argument("paths", nargs=-1, required=True, type=PATH)
+@click.option("-o", "--output", required=True, type=PATH,
+              help="Where to write the rows: OUT.csv, OUT.json (a list), OUT.jsonl (one object per line) or "
+                   "OUT.parquet (a typed table; needs pip install 'dynamics[research]').")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Worker processes (default: one per core).")
+              help="Worker processes (default: one per core); with --scheduler local, Dask workers.")
 @click.option("--as-of", callback=iso_date, metavar="DATE",
               help="Assess every case as of this date (YYYY-MM-DD) instead of its latest session.")
+@click.option("--resume", is_flag=True,
+              help="Keep the rows of an existing OUT whose case file and settings have not changed since; "
+                   "assess only the rest.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or 'local' for a cluster on "
+                   "this machine; the workers must see the case files at the same paths (needs pip install "
+                   "'dynamics[cluster]').")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no closing summary.")
-def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, quiet: bool) -> int:
-    """Assess many case files in parallel and write one row per case.
+def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, resume: bool, scheduler: str | None,
+          quiet: bool) -> int:
+    """Assess many case files in parallel and write one row per case, in path order, as they complete.
 
-    PATHS are case files or folders (every *.yaml below a folder, recursively). A file that fails
-    gives a row with the reason in 'error' and the others go on; the exit code is then 1.
+    PATHS are case files or folders (every *.yaml below a folder, recursively). A file that fails, and
+    anything below a folder that cannot be read, gives a row with the reason in 'error' and the others
+    go on; the exit code is then 1.
     """
-    import os
     import sys
 
-    from ..output import batch as batching
-    from ..errors import InputError
-    kind = output_kind(output, {f".{name}": name for name in batching.FORMATS}, "output",
-                        "name the output OUT.csv, OUT.json or OUT.jsonl", contents="rows")
-    found = batching.collect(paths)
+    from ..output import batchjob
+    from ..output.rowfiles import FORMATS
+    kind = output_kind(output, {f".{name}": name for name in FORMATS}, "output",
+                       "name the output OUT.csv, OUT.json, OUT.jsonl or OUT.parquet", contents="rows")
+    found = batchjob.survey(paths, output, kind)
     if found.skipped and not quiet:
-        shown = ", ".join(found.skipped[:3]) + (", ..." if len(found.skipped) > 3 else "")
-        click.echo(f"dynamics batch: skipped {len(found.skipped)} file(s) not named *.yaml: {shown}", err=True)
-    if not found.files:
-        raise InputError("no case files found", file=" ".join(str(p) for p in paths),
-                         hint="name .yaml files or folders that contain them")
+        listed = ", ".join(found.some_skipped) + (", ..." if found.skipped > 3 else "")
+        echo(f"dynamics batch: skipped {found.skipped} file(s) not named *.yaml: {listed}", err=True)
     day = as_of.isoformat() if as_of else None
-    workers = jobs or os.cpu_count() or 1
+    options = dict(jobs=jobs, as_of=day, scheduler=scheduler, resume=resume)
     if quiet or not sys.stderr.isatty():
-        rows = batching.run(found.files, workers, day)
+        tally = batchjob.write(found, output, kind, **options)
     else:
-        with click.progressbar(length=len(found.files), label="Assessing", file=sys.stderr,
+        with click.progressbar(length=found.rows, label="Assessing", file=sys.stderr,
                                show_pos=True, show_eta=True) as bar:
-            rows = batching.run(found.files, workers, day, on_row=lambda row: bar.update(1))
-    write_atomic(output, batching.WRITERS[kind](rows))
-    failed = [r for r in rows if r["error"]]
-    for row in failed:
-        click.echo(row["error"], err=True)
+            tally = batchjob.write(found, output, kind, on_row=lambda row: bar.update(1), **options)
+    for line in tally.failures:
+        echo(line, err=True)
+    if tally.failed > len(tally.failures):
+        echo(f"dynamics batch: and {tally.failed - len(tally.failures)} more failed (see the 'error' column "
+             f"of {output})", err=True)
     if not quiet:
-        for line in batching.summary(rows):
-            click.echo(line, err=True)
-    return 1 if failed else 0
+        for line in tally.lines():
+            echo(line, err=True)
+    return 1 if tally.failed else 0
 
 
 # --- schema --------------------------------------------------------------------------------------
@@ -100,7 +118,7 @@ def batch(paths: tuple[Path, ...], output: Path, jobs: int | None, as_of, quiet:
 @click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
               help="json: the JSON Schema, for editors. markdown: the case-file format reference for people, "
                    "as in docs/case-format.md.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("-o", "--output", type=PATH, metavar="FILE",
               help="Write the schema (or the reference) to FILE instead of printing it.")
 def schema(fmt: str, output: Path | None) -> None:
     """Print the JSON Schema for case files, for completion and checking in an editor.
@@ -119,17 +137,17 @@ def schema(fmt: str, output: Path | None) -> None:
         from ..case.schema import case_schema
         text, what = json.dumps(case_schema(), sort_keys=True, indent=2) + "\n", "the schema"
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
-    write_atomic(output, text, what)
+    write_atomic(output, text, what, private=False)
 
 
 # --- intake --------------------------------------------------------------------------------------
 
 
 @click.command()
-@click.argument("case", type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+@click.argument("case", type=PATH)
+@click.option("-o", "--output", required=True, type=PATH,
               help="Where to write the diagram: OUT.svg, OUT.png, OUT.pdf or OUT.dot.")
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot"]),
               help="Force a format instead of taking it from OUT's suffix.")
@@ -140,25 +158,36 @@ def schema(fmt: str, output: Path | None) -> None:
 def render(case: Path, output: Path, fmt: str | None, as_of, audience: str) -> None:
     """Draw the couple's cycle: each partner's moves, what may lie beneath them, and where to step in.
 
-    Without Graphviz installed, writes the DOT text beside OUT (OUT.dot) and says how to install it.
+    Without Graphviz installed, writes the DOT text beside OUT (OUT.dot) and says how to install it;
+    an OUT.dot that an earlier run for OUT did not write is never replaced.
     """
     from ..inference.assessment import assess
     from ..case.model import load_case
     from ..diagram.graph import build_cycle
-    from ..diagram.render import GraphvizMissing, render as draw
+    from ..diagram.render import GraphvizFailed, GraphvizMissing, render as draw
+    from ..safewrite import check_output
     fmt = output_kind(output, DIAGRAM_FORMATS, "diagram",
                        "name it OUT.svg, OUT.png, OUT.pdf or OUT.dot, or add --format", forced=fmt)
+    inputs = (case,)
+    check_output(output, inputs)
     loaded = load_case(case)
     assessment = assess(loaded, as_of)
     graph = build_cycle(loaded, assessment, audience=audience)
     try:
-        write_atomic(output, draw(graph, fmt))
+        picture = draw(graph, fmt)
     except GraphvizMissing:
-        fallback = output if fmt == "dot" else output.with_suffix(".dot")
-        write_atomic(fallback, draw(graph, "dot"))
-        click.echo(f"dynamics render: Graphviz is not installed, so wrote {fallback} instead of {output.name}; "
-                   "install it (apt install graphviz, brew install graphviz, or https://graphviz.org/download/) "
-                   "and run again", err=True)
+        fallback, mark = output.with_suffix(".dot"), side_mark("render", output)
+        check_side_file(fallback, mark, output, inputs)
+        write_atomic(fallback, f"// {mark}\n" + draw(graph, "dot").decode("utf-8"), "the DOT text",
+                     inputs=inputs)
+        echo(f"dynamics render: Graphviz is not installed, so wrote {fallback} instead of {output.name}; "
+             "install it (apt install graphviz, brew install graphviz, or https://graphviz.org/download/) "
+             "and run again", err=True)
+    except GraphvizFailed as err:
+        err.file = str(case)
+        raise
+    else:
+        write_atomic(output, picture, "the diagram", inputs=inputs)
     if audience == "couple" and assessment.safety.flag:
-        click.echo(f"dynamics render: {case}: a safety concern is flagged, so the couple's picture shows "
-                   "only the safety notice", err=True)
+        echo(f"dynamics render: {case}: a safety concern is flagged, so the couple's picture shows "
+             "only the safety notice", err=True)

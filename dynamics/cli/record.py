@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from .common import PATH, echo
+
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="CASE",
+@click.option("-o", "--output", type=PATH, metavar="CASE",
               help="The case file to write (default: intake.yaml here); an existing case gets a new session.")
-@click.option("--answers", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--answers", type=PATH, metavar="FILE",
               help="Take the answers from a YAML file instead of asking (see the README for its format).")
 def intake(output: Path | None, answers: Path | None) -> None:
     """Ask plain-language questions about the couple and write a case file from the answers.
@@ -33,7 +35,7 @@ def _annotation_options(command):
 
 
 @click.group()
-@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("case", type=PATH)
 @click.pass_context
 def annotate(ctx: click.Context, case: Path) -> None:
     """Add a note, observation, episode, session or judgement to CASE, or withdraw an entry.
@@ -49,13 +51,16 @@ def annotate(ctx: click.Context, case: Path) -> None:
 
 
 @annotate.command("note")
-@click.argument("text")
+@click.argument("text", required=False)
+@click.option("--from", "source", type=PATH, metavar="FILE",
+              help="Take the note's text from FILE (UTF-8; '-' reads standard input), for notes too long "
+                   "for the command line.")
 @_annotation_options
 @click.pass_obj
-def annotate_note(case: Path, text: str, by: str | None, when: str | None) -> None:
-    """Add a free-text note."""
+def annotate_note(case: Path, text: str | None, source: Path | None, by: str | None, when: str | None) -> None:
+    """Add a free-text note: TEXT, or the text of FILE with --from."""
     from ..record import annotate as notes
-    click.echo(notes.note(case, text, by, when))
+    echo(notes.note(case, text, by, when, source))
 
 
 @annotate.command("observe")
@@ -73,7 +78,7 @@ def annotate_observe(case: Path, partner: str, behavior: str, frequency: str | N
                      text: str | None, when: str | None, by: str | None) -> None:
     """Add an observation to the latest session, or to any earlier session on --date."""
     from ..record import annotate as notes
-    click.echo(notes.observe(case, partner, behavior, frequency, source, text, by, when))
+    echo(notes.observe(case, partner, behavior, frequency, source, text, by, when))
 
 
 @annotate.command("episode")
@@ -87,13 +92,13 @@ def annotate_observe(case: Path, partner: str, behavior: str, frequency: str | N
 def annotate_episode(case: Path, label: str, steps: tuple[str, ...], when: str | None, by: str | None) -> None:
     """Add an episode (one interaction, its moves in order) to the latest session or the one on --date."""
     from ..record import annotate as notes
-    click.echo(notes.episode(case, label, steps, by, when))
+    echo(notes.episode(case, label, steps, by, when))
 
 
 @annotate.command("session")
 @click.option("--date", "when", metavar="DATE",
               help="The session's date, YYYY-MM-DD (default: the date in FILE, else today).")
-@click.option("--from", "source", type=click.Path(path_type=Path), metavar="FILE",
+@click.option("--from", "source", type=PATH, metavar="FILE",
               help="A YAML file holding the session's observations, episodes, measures and covered, "
                    "written as in a case file; the whole session is added in one write.")
 @click.option("--covered", metavar="GROUPS",
@@ -108,7 +113,7 @@ def annotate_session(case: Path, when: str | None, source: Path | None, covered:
     adds to any session). A date that already has a session is refused.
     """
     from ..record import annotate as notes
-    click.echo(notes.session(case, by, when, source, covered))
+    echo(notes.session(case, by, when, source, covered))
 
 
 def _judgement(kind: str, summary: str, value: str | None):
@@ -116,7 +121,7 @@ def _judgement(kind: str, summary: str, value: str | None):
     def command(case: Path, conclusion: str, reason: str, by: str | None, when: str | None,
                 about: str | None, value: str | None = None) -> None:
         from ..record import annotate as notes
-        click.echo(notes.judge(case, kind, conclusion, value, reason, by, when, about))
+        echo(notes.judge(case, kind, conclusion, value, reason, by, when, about))
     command.__doc__ = summary
     command = _annotation_options(command)
     command = click.option("--session", "about", metavar="DATE",
@@ -146,4 +151,4 @@ def withdraw(case: Path, number: str, reason: str, by: str | None, when: str | N
     The entry stays in the file and in the history, marked withdrawn; the engine ignores it.
     """
     from ..record import annotate as notes
-    click.echo(notes.withdraw(case, number, reason, by, when))
+    echo(notes.withdraw(case, number, reason, by, when))

@@ -6,24 +6,39 @@ Every function returns a string and is deterministic, so the same graph always g
 from __future__ import annotations
 
 import html
+import re
 import textwrap
+
+from ..errors import printable
 
 BR = '<BR ALIGN="LEFT"/>'
 
 
+# Characters XML forbids even as references (Graphviz refuses a label that holds one): the C0 controls
+# are shown as escapes by errors.printable already, and the two non-characters are shown the same way.
+_NOT_XML = re.compile("[\ufffe\uffff]")
+
+
+def clean(text: object) -> str:
+    """Return text Graphviz draws as written: control characters shown as \\uXXXX, and every backslash
+    doubled, because Graphviz reads \\N, \\G, \\n ... as its own escapes in labels, even in HTML-like ones."""
+    shown = _NOT_XML.sub(lambda found: f"\\u{ord(found.group()):04x}", printable(str(text)))
+    return shown.replace("\\", "\\\\")
+
+
 def q(text: str) -> str:
     """Quote a DOT id or attribute value."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + clean(text).replace('"', '\\"') + '"'
 
 
 def esc(text: str) -> str:
     """Escape text for an HTML-like label."""
-    return html.escape(str(text), quote=True)
+    return html.escape(clean(text), quote=True)
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Return text wrapped to a width at spaces only, never splitting a word or a hyphenated one."""
-    return textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False) or [""]
+    """Return text wrapped to a width at spaces, never at a hyphen; only a word longer than the width is split."""
+    return textwrap.wrap(str(text), width=width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
 def text(body: str, width: int, size: int, colour: str | None = None, *, bold: bool = False,

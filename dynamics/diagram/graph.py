@@ -37,6 +37,14 @@ MAX_ITEMS = 4            # behaviours listed in one move box
 SECONDARY_SHARE = 0.25   # a second group is drawn when it weighs at least this share of the main one
 
 
+NAME_SHOWN = 40   # characters of a partner's name a box can hold; a longer name is cut with an ellipsis
+
+
+def drawn_name(name: str) -> str:
+    """Return a partner's name as the picture shows it: whole, or cut at NAME_SHOWN characters."""
+    return name if len(name) <= NAME_SHOWN else name[:NAME_SHOWN - 1].rstrip() + "\u2026"
+
+
 def build_cycle(case, assessment: Assessment, audience: str = "clinician") -> nx.DiGraph:
     """Return the couple's cycle as a directed graph, for a clinician or for the couple."""
     if audience not in AUDIENCES:
@@ -48,14 +56,14 @@ def build_cycle(case, assessment: Assessment, audience: str = "clinician") -> nx
     pattern = assessment.cycle.pattern
     stage = assessment.cycle.stage.label if assessment.cycle.stage else None
     flagged = assessment.safety.flag
-    names = {p.id: p.name for p in case.partners}
+    names = {p.id: drawn_name(p.name) for p in case.partners}
     partners = [assessment.partner(pid) for pid in case.partner_ids]
 
     graph = nx.DiGraph()
     graph.graph.update(wording.titles(names, case.partner_ids, pattern.label, stage, audience, sessions[-1].date))
     graph.graph.update(pattern=pattern.label, stage=stage, safety=flagged, audience=audience,
                        as_of=sessions[-1].date.isoformat(),
-                       partners=tuple((p.id, p.name) for p in case.partners))
+                       partners=tuple((p.id, names[p.id]) for p in case.partners))
     if flagged and audience == "couple":
         _add_couple_safety(graph)
         return graph
@@ -88,6 +96,13 @@ def seen(p: PartnerReading, group: str) -> list[str]:
     return [e.behavior for e in p.evidence if e.group == group and e.strength > 0]
 
 
+def shown(behaviors: list[str], audience: str) -> list[str]:
+    """Return the behaviours a picture for this audience may name: the couple's never names a private one
+    (what one partner told only in their private intake is not shown to the other)."""
+    private = vocabulary().private
+    return behaviors if audience == "clinician" else [b for b in behaviors if b not in private]
+
+
 def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fading: bool) -> None:
     """Add a partner's moves: one node per behaviour group their part draws on, if seen enough."""
     vocab = vocabulary()
@@ -107,7 +122,7 @@ def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fadi
     for group in groups:
         if group != main and (weights[group] == 0 or weights[group] < floor):
             continue
-        behaviors = seen(p, group)[:MAX_ITEMS]
+        behaviors = shown(seen(p, group), audience)[:MAX_ITEMS]
         items = tuple(wording.phrase(b, p.id, audience, quotes) for b in behaviors)
         new = group in bond and main not in bond
         graph.add_node(f"{p.id}:{group}", kind="move", partner=p.id, group=group, role=p.role,
@@ -129,7 +144,7 @@ def _add_trust(graph, partners, names, audience: str) -> None:
     """Add a note for a trust injury: it hangs over the whole loop rather than being a move in it."""
     injury = vocabulary().marked("injury")
     lines = [f"{names[p.id]}: {wording.behavior_words(behavior, audience)}"
-             for p in partners for group in injury for behavior in seen(p, group)]
+             for p in partners for group in injury for behavior in shown(seen(p, group), audience)]
     if lines:
         graph.add_node(TRUST_NOTE, kind="note", partner=None, label=" · ".join(lines),
                        heading=wording.TRUST_HEADING[audience])

@@ -94,8 +94,8 @@ def add_interventions(graph, chosen, ids, flagged: bool, audience: str) -> None:
         if flagged and item.conjoint:
             continue
         where = entry.get("interrupts")
-        if where is None and audience == "couple":
-            continue  # referrals and the like are for the clinician to raise, not for the shared picture
+        if audience == "couple" and (where is None or where in vocabulary().marked("private")):
+            continue  # referrals, and work on what a partner told in private, are for the clinician to raise
         who = tuple(p for p in item.partners if p in ids) or ids
         targets, link = _target(graph, where, who, ids)
         title = entry.get("couple_title") if audience == "couple" else entry.get("title")

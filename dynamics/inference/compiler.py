@@ -145,6 +145,18 @@ class Compiler:
         return ex.Rule(*elements, salience=salience(self.kb, rule.layer, offset))(action)
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+def _fact_init(self, *args, **slots):
+    """Fill a fact; plain values go in directly, skipping experta's freezing (a no-op for them)."""
+    if args or not all(type(v) in _PLAIN for v in slots.values()):
+        type(self).__bases__[0].__init__(self, *args, **slots)  # experta's Fact (patterns hold constraints)
+        return
+    dict.update(self, slots)
+    self._Fact__defaults = {}
+
+
 _CLASSES: dict = {}
 _CLASSES_LOCK = threading.Lock()
 
@@ -156,7 +168,7 @@ def fact_classes() -> dict:
             if not _CLASSES:
                 ex = import_experta()
                 kb = load_knowledge()
-                _CLASSES.update({name: type(f"F_{name}", (ex.Fact,), {"__doc__": t.doc})
+                _CLASSES.update({name: type(f"F_{name}", (ex.Fact,), {"__doc__": t.doc, "__init__": _fact_init})
                                  for name, t in kb.templates.items()})
     return _CLASSES
 

@@ -4,6 +4,8 @@ lines), certainties and how they combined, sources; and for a conclusion not rea
 
 from __future__ import annotations
 
+import re
+
 from .assessment import Assessment
 from .compiler import _compare
 from .trace import Origin, Trace
@@ -141,8 +143,9 @@ def _missing(assessment: Assessment, template: str, partner: str | None = None) 
             if not any(_fits(t, pattern) for t in candidates):
                 near_misses = [t for t in candidates if _fits(t, pattern, ignore=("cf",))]
                 closest = max(near_misses, key=lambda t: t.cf, default=None)
-                near = f" (closest: {closest.label}, certainty {closest.cf:.2f})" if closest else ""
-                lines.append(f"  - {rule.id}: nothing matched {_pattern_text(pattern)}{near}")
+                near = f"; the closest was {closest.label} at certainty {closest.cf:.2f}" if closest else ""
+                lines.append(f"  - {rule.id}: {missing_words(run, pattern, partner)}{near}")
+                lines.append(f"      (the rule needs {_pattern_text(pattern)})")
                 break
         else:
             lines.append(f"  - {rule.id}: its patterns matched separately but not together "
@@ -167,6 +170,61 @@ def _fits(trace: Trace, pattern, ignore: tuple[str, ...] = ()) -> bool:
         if value != spec:
             return False
     return True
+
+
+_COMPARED = {">=": "at least {}", ">": "above {}", "<=": "at most {}", "<": "below {}", "==": "{}",
+             "!=": "other than {}", "in": "{}", "not_in": "other than {}"}
+
+
+def _alternatives(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _value_words(run, kind: str, value, partner: str | None) -> str:
+    """Return one value of a slot in a clinician's words, by the slot's type."""
+    from ..knowledge.vocabulary import vocabulary
+    if isinstance(value, tuple):
+        return _alternatives([_value_words(run, kind, v, partner) for v in value])
+    if isinstance(value, Var):
+        return (run.names.get(partner, partner) if partner else "either partner") if kind == "partner" else "any"
+    vocab = vocabulary()
+    if kind in ("group", "move") and value in vocab.groups:   # a move is named after its group: "pursuing"
+        return vocab.groups[value].title.lower()
+    if kind == "behavior":
+        return str(value).replace("_", " ")
+    if kind == "partner":
+        return run.names.get(value, str(value))
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
+    return str(value)
+
+
+def missing_words(run, pattern, partner: str | None = None) -> str:
+    """Say in a clinician's words what a pattern looked for and did not find.
+
+    The sentence is the template's `missing` text in rules/templates.yaml with each {slot} filled from
+    the pattern; conditions on other slots follow in brackets. Without a `missing` text, the pattern.
+    """
+    template = run.kb.templates[pattern.template]
+    if not template.missing:
+        return f"nothing matched {_pattern_text(pattern)}"
+    filled, extra = {}, []
+    for slot, spec in pattern.slots:
+        kind = template.type_of(slot).name.split(" or ")[0] if template.type_of(slot) else ""
+        if isinstance(spec, tuple) and spec and all(isinstance(c, Constraint) for c in spec):
+            said = [_COMPARED[c.op].format(_value_words(run, kind, c.value, partner))
+                    for c in spec if c.op in _COMPARED and not isinstance(c.value, Var)]
+            words = " and ".join(said) or "any"
+        else:
+            words = _value_words(run, kind, spec, partner)
+        if "{" + slot + "}" in template.missing:
+            filled[slot] = words
+        elif words != "any" and kind != "partner":
+            extra.append(f"{'certainty' if slot == 'cf' else slot.replace('_', ' ')} {words}")
+    text = re.sub(r"\{(\w+)\}", lambda m: filled.get(m.group(1), "any " + m.group(1).replace("_", " ")),
+                  template.missing)
+    text = text.replace("either partner's", "either partner's").replace("any partner", "either partner")
+    return text + (f" ({'; '.join(extra)})" if extra else "")
 
 
 def _pattern_text(pattern) -> str:

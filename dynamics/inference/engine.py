@@ -9,7 +9,9 @@ evidence raises confidence, and contrary evidence (a rule with a negative cf) lo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import threading
 
 from .._compat import import_experta
@@ -33,6 +35,7 @@ class DynamicsEngineBase:
     """Methods mixed into the generated experta engine class."""
 
     run_state: Run
+    producer: dict[str, str]  # template -> the layer whose rules conclude it
 
     def conclude(self, template: str, slots: dict, cf: float, rule: str, premises: list,
                  why: str = "", origin: Origin = Origin.RULES, bindings: dict | None = None):
@@ -126,18 +129,33 @@ _CLASS: list = []
 _LOCAL = threading.local()
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Hold off the cycle collector while tens of thousands of long-lived objects are made at once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def engine_class():
     """Return the experta engine class compiled from the knowledge base (built once per process)."""
     if _CLASS:
         return _CLASS[0]
     with _BUILD:
         if not _CLASS:
-            _CLASS.append(_build_class())
+            with _gc_paused():
+                _CLASS.append(_build_class())
     return _CLASS[0]
 
 
-def _build_class():
+def _build_class(reference: bool = False):
+    """Compile the knowledge base into an engine class; `reference` runs it on experta's stock matcher."""
     ex = import_experta()
+    from . import matcher
     kb = load_knowledge()
     compiler = Compiler(kb, fact_classes())
     attrs = {f"rule_{i:03d}_{r.id.replace('-', '_')}": compiler.compile_rule(r, _rule_action(r))
@@ -149,6 +167,11 @@ def _build_class():
         flush.__signature__ = ANY_SIGNATURE
         attrs[f"flush_{layer.replace('-', '_')}"] = ex.Rule(
             ex.InitialFact(), salience=salience(kb, layer, OFFSET_FLUSH))(flush)
+    for position, compiled in enumerate(attrs.values()):
+        compiled._wrapped.order = position  # the agenda's tie-break (matcher.Ordered)
+    attrs["producer"] = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
+    attrs["__matcher__"] = matcher.STOCK if reference else matcher.FastRete
+    attrs["__strategy__"] = matcher.Ordered
     return type("DynamicsEngine", (DynamicsEngineBase, ex.KnowledgeEngine), attrs)
 
 
@@ -156,8 +179,15 @@ def _engine():
     """Return this thread's engine: experta engines hold the run's facts, so threads never share one."""
     engine = getattr(_LOCAL, "engine", None)
     if engine is None:
-        engine = _LOCAL.engine = engine_class()()
+        cls = engine_class()
+        with _gc_paused():
+            engine = _LOCAL.engine = cls()  # experta builds the Rete network here
     return engine
+
+
+def reference_engine():
+    """Return a new engine on experta's stock Rete matcher, to check the fast one against (tests)."""
+    return _build_class(reference=True)()
 
 
 def reset_engines() -> None:
@@ -187,16 +217,18 @@ def clinician_facts(found: list[judgements.Entry]) -> list[InputFact]:
     return facts
 
 
-def run(case: Case, as_of: dt.date | None = None) -> Run:
-    """Run the engine on a case and return the finished Run with its traces (safe from any thread)."""
+def run(case: Case, as_of: dt.date | None = None, engine=None) -> Run:
+    """Run the engine on a case and return the finished Run with its traces (safe from any thread).
+
+    `engine` is for tests that compare engines; by default each thread uses its own.
+    """
     sessions = sessions_up_to(case, as_of)
     if not sessions:
         raise InputError(f"no session on or before {as_of}", file=case.path,
                          hint=f"use a date on or after the first session ({case.sessions[0].date})")
     kb = load_knowledge()
-    engine = _engine()
-    producer = {name: layer_of(kb, name) for name, t in kb.templates.items() if not t.input}
-    state = Run(kb, case, producer, sessions, as_of)
+    engine = engine if engine is not None else _engine()
+    state = Run(kb, case, engine.producer, sessions, as_of)
     state.coverage = coverage(sessions, case.partner_ids)
     full = [c.session.date for c in state.coverage if c.full]
     state.judgements = judgements.entries(case, sessions, full[-1] if full else None)

@@ -86,13 +86,9 @@ class _AnswersReader:
 
 def load_answers(path: Path, q: Questionnaire) -> tuple[dict[str, Supplied], str | None]:
     """Read an answers file into question keys and answer text; return them and any case_id."""
-    from ..yamlnodes import decode, parse
+    from ..yamlnodes import decode, parse, read_file
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the answers file ({exc.strerror or exc})", file=name,
-                         hint="check the path given to --answers") from None
+    data = read_file(path, error=InputError, what="answers file", hint="check the path given to --answers")
     root = parse(decode(data, name), name)
     r = _AnswersReader(name, q)
     top = r.mapping(root, "the answers file", ANSWER_KEYS)
@@ -143,6 +139,10 @@ def _couple_answers(r: _AnswersReader, root, top: dict) -> None:
     if "living_together" in rel:
         r.put("living", rel["living_together"], "relationship.living_together")
     r.ids = tuple(r.out[f"p{pos}.id"].raw if f"p{pos}.id" in r.out else "AB"[pos - 1] for pos in (1, 2))
+    if r.ids[0] == r.ids[1]:   # refused here, before any message could offer "one of A, A"
+        given = next(items[pos - 1] for pos in (2, 1) if f"p{pos}.id" in r.out)
+        r.fail(given.value["id"], f"partner id '{r.ids[0]}' is used for both partners",
+               "give each partner its own id, such as A and B")
 
 
 def _episode_answers(r: _AnswersReader, node) -> None:

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..safewrite import write_new
+from ..errors import DynamicsError
+from ..safewrite import check_output, write_new
+from ..yamlnodes import decode, parse, read_file
 
 if TYPE_CHECKING:
     from .questionnaire import Questionnaire
@@ -35,24 +37,35 @@ def save_draft(q: Questionnaire, out: Path) -> None:
         if not q.raw:
             draft_path(out).unlink(missing_ok=True)
             return
+        check_output(draft_path(out))   # never over a link, a pipe or a device someone put there
         data = {"dynamics_intake_draft": 1, "output": str(out), "answers": dict(q.raw)}
         write_atomic(draft_path(out), "# Unfinished intake answers: run the same 'dynamics intake' "
                      "command again to carry on.\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
                      durable=False)
-    except OSError as exc:
+    except (OSError, DynamicsError) as exc:
         if not q.draft_failed:
             log.warning("%s: cannot keep a draft (%s); the answers will only be saved at the end",
-                        draft_path(out), exc.strerror or exc)
+                        draft_path(out), getattr(exc, "strerror", None) or getattr(exc, "message", None) or exc)
         q.draft_failed = True
 
 
 def load_draft(out: Path) -> dict[str, str] | None:
-    """Return the answers of an earlier unfinished run, or None when there are none to use."""
+    """Return the answers of an earlier unfinished run, or None when there are none to use.
+
+    The draft is read like any input: a regular file within the case-file size limit, through the
+    located YAML reader (so its nesting and size are bounded); one that cannot be used is reported
+    and left alone.
+    """
+    path = draft_path(out)
+    if not path.exists():
+        return None
     try:
-        data = yaml.safe_load(draft_path(out).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = parse(decode(read_file(path, what="draft"), str(path)), str(path))
+    except DynamicsError as err:
+        log.warning("cannot carry on from the unfinished answers: %s", err)
         return None
-    answers = data.get("answers") if isinstance(data, dict) else None
-    if not isinstance(answers, dict):
+    answers = root.value.get("answers") if root is not None and root.kind == "mapping" else None
+    if answers is None or answers.kind != "mapping":
         return None
-    return {str(k): str(v) for k, v in answers.items() if isinstance(v, (str, int, bool))}
+    return {str(key): node.raw for key, node in answers.value.items()
+            if node.kind == "scalar" and node.value is not None and node.raw is not None}

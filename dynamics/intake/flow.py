@@ -30,15 +30,16 @@ from .answers import ANSWER_KEYS, Supplied, apply_answers, load_answers
 from ..case.model import CASE_ID, Case, Episode, Observation, Partner, Relationship, Session, Step
 from ..case.model import load_case, parse_case
 from .drafts import draft_path, load_draft, save_draft, write_atomic
-from ..errors import DynamicsError, InputError
+from ..errors import CaseError, DynamicsError, InputError, printable
 from .questionnaire import Questionnaire
 from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_text
 from .questions import SCREEN, read_yes_no, screened, sections, shown, texts
 from .terminal import Stop, interactive, interview, say, summary
+from ..knowledge.vocabulary import vocabulary
 
 __all__ = [
     "ANSWER_KEYS", "DEFAULT_OUTPUT", "SKIP", "Answers", "Invalid", "Question", "Questionnaire", "Stop",
-    "Supplied", "apply_answers", "case_id_for", "collect", "draft_path", "interview", "load_answers",
+    "Supplied", "apply_answers", "case_id_for", "collect", "observed", "draft_path", "interview", "load_answers",
     "load_draft", "read_frequency", "read_months", "read_numbers", "read_text", "read_yes_no", "run",
     "save_draft", "say", "sections", "shown", "slug", "summary", "texts", "write", "write_atomic",
 ]
@@ -68,6 +69,28 @@ class Answers:
         return f"intake questionnaire ({self.who()})"
 
 
+def observed(ids: tuple[str, str], respondent: str, frequency) -> list[Observation]:
+    """Return the observations a set of answers makes, partner by partner in vocabulary order.
+
+    frequency(pos, behaviour) is the answer about partner pos (1 or 2), None when not asked or
+    skipped; respondent is '1', '2', 'both' or 'clinician'. What a partner says about themself has
+    source `self`, about the other `partner`; the browser's private intake uses this too, so its
+    sessions are written exactly as an answers file's would be.
+    """
+    def source(pos: int) -> str:
+        if respondent in ("both", "clinician"):
+            return "self" if respondent == "both" else "clinician"
+        return "self" if respondent == str(pos) else "partner"
+
+    found = []
+    for pos in (1, 2):
+        for bid in vocabulary().behaviors:
+            freq = frequency(pos, bid)
+            if freq:  # `never` too: what was asked and not seen is recorded, so the session shows it was looked at
+                found.append(Observation(ids[pos - 1], bid, freq, source(pos)))
+    return found
+
+
 def collect(q: Questionnaire) -> Answers:
     """Turn a finished questionnaire into partners, relationship and one session."""
     a = q.answers
@@ -78,17 +101,8 @@ def collect(q: Questionnaire) -> Answers:
     else:
         partners = (Partner(ids[0], names[0]), Partner(ids[1], names[1]))
 
-    def source(pos: int) -> str:
-        if respondent in ("both", "clinician"):
-            return "self" if respondent == "both" else "clinician"
-        return "self" if respondent == str(pos) else "partner"
-
-    observations = []
-    for pos in (1, 2):
-        for bid in q.vocab.behaviors:
-            freq = a.get(f"s.{pos}.{bid}") if screened(bid) else a.get(f"b.{pos}.{bid}")
-            if freq:  # `never` too: what was asked and not seen is recorded, so the session shows it was looked at
-                observations.append(Observation(ids[pos - 1], bid, freq, source(pos)))
+    observations = observed(ids, respondent,
+                            lambda pos, bid: a.get(f"s.{pos}.{bid}") if screened(bid) else a.get(f"b.{pos}.{bid}"))
     episodes = ()
     if a.get("episode"):
         steps = []
@@ -164,7 +178,15 @@ def _existing(out: Path) -> Case | None:
     if not os.access(out.parent, os.W_OK):
         raise InputError("cannot write in the folder for the case file", file=str(out),
                          hint="choose a folder you may write in with -o")
-    return load_case(out) if out.exists() else None
+    if not out.exists() and not out.is_symlink():
+        return None
+    existing = load_case(out)
+    latest = existing.sessions[-1]
+    if latest.date == dt.date.max:   # the answers become a session dated after the latest: there is none
+        raise CaseError(f"the latest session is dated {latest.date}, so no later session can be added",
+                        file=str(out), line=latest.line,
+                        hint="correct that session's date, then run the intake again")
+    return existing
 
 
 def run(output: Path | None = None, answers: Path | None = None, today: dt.date | None = None) -> Path:
@@ -197,5 +219,5 @@ def run(output: Path | None = None, answers: Path | None = None, today: dt.date 
     elif result.safety == "skipped":
         say(q.t[SCREEN]["skipped"])
     say(done["next"])
-    click.echo(f"  dynamics assess {shlex.quote(str(out))}")
+    click.echo(printable(f"  dynamics assess {shlex.quote(str(out))}"))
     return out

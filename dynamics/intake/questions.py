@@ -91,6 +91,8 @@ def read_text(raw: str, limit: int = 80) -> str:
 
 def read_months(raw: str) -> int:
     """Read a number of months, or years ('3 years', '2y 6m', '1.5 years')."""
+    if re.match(r"\s*[-\u2212]", raw):
+        raise Invalid("the time together cannot be negative: give a number of months, such as 18")
     text = " ".join(_NUMBER_WORDS.get(w, w) for w in raw.lower().replace("-", " ").split())
     found = re.fullmatch(r"(?:(\d+(?:\.\d+)?)\s*(?:years?|yrs?|y)\b)?\s*(?:and\s*)?"
                          r"(?:(\d+)\s*(?:months?|mos?|m)?)?", text)

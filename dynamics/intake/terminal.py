@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from ..errors import printable
+
 from .drafts import draft_path, load_draft, save_draft
 from .questionnaire import Questionnaire
 from .questions import SCREEN, SKIP, Invalid, read_yes_no, sections
@@ -26,7 +28,8 @@ def say(text: str = "") -> None:
     width = max(40, min(shutil.get_terminal_size((88, 24)).columns, 88) - 1)
     for line in text.rstrip("\n").split("\n"):
         marker = re.match(r"\s*(?:->|\d+\.?)?\s*", line)
-        click.echo(textwrap.fill(line, width, subsequent_indent=" " * marker.end()) if line.strip() else "")
+        shown = textwrap.fill(line, width, subsequent_indent=" " * marker.end()) if line.strip() else ""
+        click.echo(printable(shown))
 
 
 def _intro(q: Questionnaire, section: str) -> None:
@@ -77,7 +80,7 @@ def interview(q: Questionnaire, out: Path) -> None:
         on_screen = None
         prompt = "  " + (f"{question.choices} " if question.choices else "") + \
             (f"[{question.default}] " if question.default is not None else "") + "> "
-        raw = click.prompt(prompt, default="", show_default=False, prompt_suffix="")
+        raw = click.prompt(printable(prompt), default="", show_default=False, prompt_suffix="")
         if _command(q, raw):
             save_draft(q, out)
             continue
@@ -205,6 +208,7 @@ def _yes_or_no(prompt: str, default: str) -> bool:
     """Ask a yes/no question outside the numbered questions until it gets an answer."""
     while True:
         try:
-            return read_yes_no(click.prompt(prompt, default=default, show_default=False, prompt_suffix=""))
+            return read_yes_no(click.prompt(printable(prompt), default=default, show_default=False,
+                                            prompt_suffix=""))
         except Invalid as exc:
             say(f"  -> {exc}")

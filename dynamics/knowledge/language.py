@@ -189,5 +189,15 @@ def read_knowledge(errors: list[KnowledgeError] | None = None) -> KnowledgeBase 
 
 @functools.lru_cache(maxsize=None)
 def load_knowledge() -> KnowledgeBase:
-    """Return the knowledge base, read and checked once per process; a mistake raises KnowledgeError."""
-    return read_knowledge()
+    """Return the knowledge base, read and checked once per process; a mistake raises KnowledgeError.
+
+    A knowledge base read and checked before, from the same rules/ and code, comes from the private
+    cache (dynamics/knowledge/cache.py); one read now is stored there for the next command.
+    """
+    from . import cache
+    bundle = cache.load()
+    if bundle is not None:
+        return bundle.knowledge
+    knowledge_base = read_knowledge()
+    cache.store(knowledge_base, vocabulary())
+    return knowledge_base

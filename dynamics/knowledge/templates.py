@@ -5,6 +5,7 @@ The header of rules/templates.yaml describes the types; dynamics/knowledge/types
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import files as knowledge
@@ -20,6 +21,8 @@ _ORIGIN = SlotType("origin", "words", frozenset(ORIGINS), what="an origin label"
 # holds until withdrawn or replaced) or `session` (a reading of the present: it lapses when a later
 # full session is recorded).
 LASTS = ("history", "session")
+#: the keys a template may have; `missing` is the sentence explain uses when no fact of the shape was found
+TEMPLATE_KEYS = ("input", "slots", "single", "doc", "missing")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Template:
     conclusion: str | None = None
     doc: str = ""
     lasts: str = "history"  # how a judgement on the conclusion ages: LASTS
+    missing: str = ""       # what `explain` says when no fact of this shape was there: "no {move} moves ..."
     types: dict[str, SlotType] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -78,9 +82,9 @@ def read_templates(vocab, interventions: dict) -> tuple[dict[str, Template], Typ
     for name, node in entries.items():
         entry = members(file, node, f"template '{name}'", "'{slots: {slot: type}, doc: ...}'")
         for key in entry:
-            if key not in ("input", "slots", "single", "doc"):
+            if key not in TEMPLATE_KEYS:
                 fail(file, key_of(node, key), f"unknown key '{key}' in template '{name}'",
-                     suggest(key, ("input", "slots", "single", "doc")) or "use input, slots, single and doc")
+                     suggest(key, TEMPLATE_KEYS) or f"use {', '.join(TEMPLATE_KEYS)}")
         slots_node = entry.get("slots")
         if slots_node is None or slots_node.kind != "mapping":
             fail(file, slots_node or node, f"template '{name}' should give its slots as a mapping of types",
@@ -121,6 +125,11 @@ def read_templates(vocab, interventions: dict) -> tuple[dict[str, Template], Typ
                     fail(file, single["lasts"], f"lasts should be one of {', '.join(LASTS)}, not '{lasts}'",
                          "write 'lasts: session' or 'lasts: history'")
         doc = as_text(file, entry["doc"], "doc") if "doc" in entry else ""
+        missing = as_text(file, entry["missing"], "missing") if "missing" in entry else ""
+        for slot in re.findall(r"\{(\w+)\}", missing):
+            if slot not in types:
+                fail(file, entry["missing"], f"'missing' names '{{{slot}}}', not a slot of template '{name}'",
+                     suggest(slot, types) or f"its slots are {', '.join(types)}")
         result[name] = Template(name, tuple(types), as_boolean(file, entry["input"], "input") if "input" in entry
-                                else False, key, value, min_cf, conclusion, doc, lasts, types)
+                                else False, key, value, min_cf, conclusion, doc, lasts, missing, types)
     return result, system

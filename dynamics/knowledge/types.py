@@ -39,6 +39,9 @@ class Rank(int):
 
     __repr__ = __str__
 
+    def __getnewargs__(self) -> tuple[int, str]:  # so a cached knowledge base can be unpickled
+        return int(self), self.name
+
 
 class SlotType:
     """The type of one slot: a kind of value, or (kind 'words') a closed set of words.

@@ -47,6 +47,9 @@ class Behavior:
     question: str
     couple_words: str
     sources: tuple[str, ...]
+    ask_self: str = ""       # the intake question put to a partner about themself ("how often do you ...")
+    ask_partner: str = ""    # the same question put to a partner about the other ("how often does {name} ...")
+    private: bool = False    # asked only in the private part of an intake, never shown to the other partner
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class Vocabulary:
         """Return reporter id -> weight."""
         return {r.id: r.weight for r in self.reporters}
 
+    @property
+    def private(self) -> frozenset[str]:
+        """Return the behaviours asked only in a partner's private intake and never shown to the couple."""
+        return frozenset(bid for bid, b in self.behaviors.items() if b.private)
+
     def marked(self, mark: str) -> tuple[str, ...]:
         """Return the ids of the groups carrying a mark (such as 'loop' or 'screen'), in vocabulary order."""
         return tuple(gid for gid, g in self.groups.items() if mark in g.marks)
@@ -103,7 +111,11 @@ def _require(entry: dict, key: str, where: str, *path: str):
 
 @functools.lru_cache(maxsize=None)
 def vocabulary() -> Vocabulary:
-    """Return the vocabulary, loaded from the knowledge base once per process."""
+    """Return the vocabulary, loaded from the knowledge base (or its private cache) once per process."""
+    from . import cache
+    bundle = cache.load()
+    if bundle is not None:
+        return bundle.vocabulary
     data = knowledge.read("vocabulary.yaml")
     freqs = tuple(Frequency(f["id"], int(f["weight"]), f.get("words", f["id"]))
                   for f in _require(data, "frequencies", "the vocabulary"))
@@ -122,7 +134,9 @@ def vocabulary() -> Vocabulary:
         behaviors[bid] = Behavior(bid, group, b.get("label", bid.replace("_", " ")),
                                   _require(b, "definition", where, "behaviors", bid), tuple(b.get("signs", ())),
                                   b.get("question", ""), b.get("couple_words", b.get("label", bid)),
-                                  tuple(_require(b, "sources", where, "behaviors", bid)))
+                                  tuple(_require(b, "sources", where, "behaviors", bid)),
+                                  b.get("ask_self", ""), b.get("ask_partner", ""),
+                                  bool(b.get("private")) or "private" in groups[group].marks)
     full = data.get("coverage", {}).get("full_session", {})
     if not isinstance(full.get("entries"), int) or isinstance(full.get("entries"), bool) \
             or not isinstance(full.get("both_partners", True), bool):

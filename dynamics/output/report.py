@@ -148,7 +148,7 @@ def _moves(case: Case, session, pid: str, couple: bool) -> list[dict]:
     order = list(vocab.groups)
     seen: dict[str, dict] = {}
     for obs in session.observations:
-        if obs.partner != pid or obs.frequency == "never":
+        if obs.partner != pid or obs.frequency == "never" or couple and obs.behavior in vocab.private:
             continue
         behavior = vocab.behaviors[obs.behavior]
         rank = vocab.rank(obs.frequency)
@@ -330,6 +330,9 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
     pattern, stage = _cycle(assessment)
     diagram = _diagram(case, assessment, audience)
     interventions = _interventions(assessment, catalog, names)
+    if couple:   # work on what a partner told only in private is the clinician's to raise, not the handout's
+        hidden = set(vocab.marked("private")) - set(vocab.marked("screen"))   # the screen has its own notice
+        interventions = [i for i in interventions if catalog.get(i["id"], {}).get("interrupts") not in hidden]
     group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower()) for g in chart_groups()}
     chart_words = dict(words()["chart"][audience], groups={g: w.capitalize() for g, w in group_words.items()},
                        lines=words()["chart_lines"])

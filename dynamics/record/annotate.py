@@ -9,6 +9,7 @@ from . import writer
 from ..case.model import Annotation
 from ..errors import InputError
 from .history import summary
+from ..yamlnodes import MAX_BYTES, decode, read_file, too_large
 
 
 def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
@@ -44,9 +45,27 @@ def done(path: Path, note: Annotation) -> str:
     return f"{path}:{note.line}: added {note.kind} by {note.by} on {note.date}: {summary(note)}"
 
 
-def note(path: Path, text: str, by: str | None, when: str | None) -> str:
-    """Add a note; return the confirmation line."""
-    return done(path, writer.add_note(path, text, by, parse_date(when)))
+def note_text(text: str | None, source: Path | None) -> str:
+    """Return a note's text: TEXT, or the UTF-8 text of FILE ('-': standard input), without its last line break."""
+    if (text is None) == (source is None):
+        raise InputError("give the note as TEXT or with --from FILE, one of the two", file="TEXT",
+                         hint="for a long note, write it to a file and use --from FILE (or --from - to pipe it)")
+    if source is None:
+        return text
+    name = str(source)
+    if name == "-":
+        import sys
+        data, name = sys.stdin.buffer.read(MAX_BYTES + 1), "standard input"
+        if len(data) > MAX_BYTES:
+            raise too_large(name, None, MAX_BYTES, "note")
+    else:
+        data = read_file(source, error=InputError, what="note file", hint="check the path given to --from")
+    return decode(data, name).rstrip("\r\n\x85\u2028\u2029")
+
+
+def note(path: Path, text: str | None, by: str | None, when: str | None, source: Path | None = None) -> str:
+    """Add a note (TEXT, or the text of the file --from names); return the confirmation line."""
+    return done(path, writer.add_note(path, note_text(text, source), by, parse_date(when)))
 
 
 def observe(path: Path, partner: str, behavior: str, frequency: str | None, source: str | None,

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 
-from ..case.model import DEFAULT_SOURCE, WITHDRAW, Annotation, Case
+from ..case.model import DEFAULT_SOURCE, INTAKE, WITHDRAW, Annotation, Case
 from ..knowledge.labels import Judgement
 
 _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -41,6 +41,8 @@ def summary(note: Annotation, case: Case | None = None) -> str:
         return f"episode '{one_line(note.label or '')}' added to session {note.session}"
     if note.kind == "session":
         return f"opened session {note.session}"
+    if note.kind == INTAKE:
+        return f"intake answers from {who(note.partner)} added to session {note.session}"
     if note.kind == WITHDRAW:
         return f"withdrew #{note.entry}{because}"
     about = f" as of session {note.session}" if note.session else ""

@@ -17,7 +17,7 @@ from ..case.model import COVERED_ALL, Case, Observation
 from ..case.reader import _Reader, _covered, _episode, _list_or_empty, _measures, _observation
 from ..errors import CaseError, InputError, shorten
 from ..knowledge.vocabulary import vocabulary
-from ..yamlnodes import MAX_BYTES, Node, decode, parse, too_large
+from ..yamlnodes import Node, decode, parse, read_file
 from .partners import partner_id
 
 _KEYS = ("date", "observations", "episodes", "measures", "covered")
@@ -38,19 +38,9 @@ class SessionFile:
 
 
 def _load(path: Path) -> Node | None:
-    """Read and parse FILE into located nodes, refusing a missing, unreadable or oversized file."""
+    """Read and parse FILE into located nodes, refusing a missing, unreadable, oversized or non-regular file."""
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", file=name, hint="check the path given to --from") from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a session file", file=name, hint="name a .yaml file") from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", file=name, hint="check the path") from None
-    if len(data) > MAX_BYTES:
-        raise too_large(name)
+    data = read_file(path, error=InputError, what="session file", hint="check the path given to --from")
     return parse(decode(data, name), name)
 
 

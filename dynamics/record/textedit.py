@@ -153,14 +153,23 @@ def _content_end(node) -> int:
     return _content_end(last)
 
 
+def line_ending(text: str) -> str:
+    """Return the line break a file mostly uses (CRLF, LF, CR, NEL, U+2028 or U+2029; LF when it has none).
+
+    New lines are written with it, so a file keeps one kind of line ending; on a tie the kind that
+    appears first wins.
+    """
+    counts = Counter(found.group() for found in _BREAK.finditer(text))
+    return max(counts, key=counts.__getitem__) if counts else "\n"
+
+
 class Doc:
     """Case-file text with its composed node tree, turning requests into text edits."""
 
     def __init__(self, text: str):
         self.text = text
         self.root = yaml.compose(text, Loader=_Composer)
-        crlf = text.count("\r\n")
-        self.newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
+        self.newline = line_ending(text)
         self.style = _Style(text, self.root)
 
     def line_of(self, offset: int) -> int:
@@ -186,21 +195,27 @@ class Doc:
 
     def append(self, mapping, key: str, item) -> list[Edit]:
         """Return the edits adding item at the end of the list mapping[key], creating it if needed."""
+        return self.extend(mapping, key, [item])
+
+    def extend(self, mapping, key: str, items: list) -> list[Edit]:
+        """Return the edits adding items, in order, at the end of the list mapping[key] (created if needed)."""
+        if not items:
+            return []
         pair = _member(mapping, key)
         if mapping.flow_style:
-            return self._append_inline(mapping, key, pair, item)
+            return self._append_inline(mapping, key, pair, items)
         if pair is None:
             column = mapping.start_mark.column
             lines = [f"{' ' * column}{key}:"] + self.style.items(
-                [item], column + self.style.offset, self.style.gap)
+                items, column + self.style.offset, self.style.gap)
             return [self.after_line(_content_end(mapping), lines)]
         knode, vnode = pair
         if isinstance(vnode, yaml.SequenceNode) and not vnode.flow_style:
             gap = _gap(self.text, vnode) or self.style.gap
             return [self.after_line(_content_end(vnode),
-                                    self.style.items([item], vnode.start_mark.column, gap))]
+                                    self.style.items(items, vnode.start_mark.column, gap))]
         if isinstance(vnode, yaml.SequenceNode) and (vnode.value or vnode.start_mark.line != vnode.end_mark.line):
-            return [_inline_after(vnode, _inline(item))]
+            return [_inline_after(vnode, ", ".join(_inline(item) for item in items))]
         if isinstance(vnode, yaml.ScalarNode) and (vnode.style or vnode.value not in _NULLS):
             raise CaseError(f"'{key}' should be a list", file=None, line=vnode.start_mark.line + 1,
                             column=vnode.start_mark.column + 1, hint="make it a list to add to it")
@@ -211,7 +226,7 @@ class Doc:
                 start -= 1
             edits.append((start, end, ""))
         column = knode.start_mark.column
-        lines = self.style.items([item], column + self.style.offset, self.style.gap)
+        lines = self.style.items(items, column + self.style.offset, self.style.gap)
         edits.append(self.after_line(max(knode.end_mark.index, end), lines))
         return edits
 
@@ -262,15 +277,16 @@ class Doc:
             start = previous
         return start
 
-    def _append_inline(self, mapping, key: str, pair, item) -> list[Edit]:
-        """Return the edit adding item to the list mapping[key] of a flow mapping."""
+    def _append_inline(self, mapping, key: str, pair, items: list) -> list[Edit]:
+        """Return the edit adding items to the list mapping[key] of a flow mapping."""
+        shown = ", ".join(_inline(item) for item in items)
         if pair is None:
-            return [_inline_after(mapping, f"{key}: [{_inline(item)}]")]
+            return [_inline_after(mapping, f"{key}: [{shown}]")]
         vnode = pair[1]
         if isinstance(vnode, yaml.SequenceNode):
-            return [_inline_after(vnode, _inline(item))]
+            return [_inline_after(vnode, shown)]
         start, end = vnode.start_mark.index, vnode.end_mark.index
-        return [(start, end, f"{'' if end > start else ' '}[{_inline(item)}]")]
+        return [(start, end, f"{'' if end > start else ' '}[{shown}]")]
 
 
 def _inline_after(collection, text: str) -> Edit:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import getpass
+import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..case.model import Annotation, Case, contents, parse_case
-from ..errors import CaseError, DynamicsError, InputError
+from ..errors import CaseError, DynamicsError, InputError, printable
 from ..safewrite import locked, replace, resolve
-from ..yamlnodes import decode
+from ..yamlnodes import decode, read_file
 from .textedit import BREAK_CHARS, Doc, Edit, apply
 
 _BOM = b"\xef\xbb\xbf"
@@ -29,6 +32,34 @@ Build = Callable[[Doc, Case], tuple[list[Edit], Callable[[dict], dict]]]
 
 class WriterError(Exception):
     """The writer produced text that did not read back as intended (a bug; nothing was written)."""
+
+
+class ChangedSince(InputError):
+    """The file is no longer the one an edit was prepared against (see `unchanged_since`)."""
+
+
+#: the content digest the next transaction in this context must find, when a caller asked for one
+_EXPECTED: ContextVar[str | None] = ContextVar("dynamics_expected_digest", default=None)
+
+
+def digest(data: bytes) -> str:
+    """Return the digest that names one exact content of a case file."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def unchanged_since(expected: str | None) -> Iterator[None]:
+    """Make the writes inside refuse, under the lock, a file whose content digest is not `expected`.
+
+    A form built from the file as it was, and submitted after someone else wrote to it, is refused
+    rather than applied to a record its author has not seen (`ChangedSince`, nothing written). None
+    lifts the check for the writes inside.
+    """
+    token = _EXPECTED.set(expected)
+    try:
+        yield
+    finally:
+        _EXPECTED.reset(token)
 
 
 def default_author() -> str:
@@ -59,8 +90,18 @@ def text_value(value, what: str, option: str, *, required: bool = True) -> str |
 
 
 def author(by: str | None) -> str:
-    """Return who is annotating: --by, else the default author."""
-    return text_value(by or default_author(), "the author", "--by")
+    """Return who is annotating: --by, else the default author; one line of text, named where it came from."""
+    if by:
+        value, source = by, "--by"
+    elif os.environ.get("DYNAMICS_CLINICIAN", "").strip():
+        value, source = default_author(), "DYNAMICS_CLINICIAN"
+    else:
+        value, source = default_author(), "the login name"
+    value = text_value(value, "the author", source)
+    if "\n" in value or "\t" in value or printable(value) != value:
+        raise InputError("the author holds a line break or another control character", file=source,
+                         hint="give the name on one line, in ordinary characters")
+    return value
 
 
 def date_value(value, option: str = "--date") -> dt.date:
@@ -123,7 +164,11 @@ def transaction(path: str | Path, what: str, build: Build) -> Case:
     target, name = resolve(path)
     try:
         with locked(target, name):
-            data = target.read_bytes()
+            data = read_file(target, name=name)
+            expected = _EXPECTED.get()
+            if expected is not None and digest(data) != expected:
+                raise ChangedSince("has changed since this edit was prepared; nothing was written", file=name,
+                                   hint="look at the case as it is now and make the edit again")
             text, bom = decode(data, name), data.startswith(_BOM)
             case = parse_case(text, name)
             doc = Doc(text)

@@ -223,3 +223,35 @@ def add_session(path, date: dt.date, observations=(), episodes=(), measures: dic
 
     entry = {"kind": "session", "date": date, "by": by, "session": date}
     return transaction(path, "session", annotating(entry, extra, more)).annotations[-1]
+
+
+def add_intake(path, date: dt.date, partner: str, observations, by: str | None = None) -> Annotation:
+    """Add one partner's intake answers to the session on `date`, opening it (in date order) if there is none.
+
+    Both partners answering on the same day land in the same session, whichever writes first; the
+    'intake' annotation records whose answers they were. observations are mappings as a session file
+    writes them (partner, behavior, frequency, source).
+    """
+    date = date_value(date)
+    rows = [dict(o) for o in observations]
+    found: dict = {}
+    entry = {"kind": "intake", "date": dt.date.today(), "by": author(by), "session": date, "partner": partner}
+
+    def extra(doc: Doc, case: Case) -> list[Edit]:
+        entry["partner"] = partner_id(case.partners, partner, file="the partner")
+        dates = [s.date for s in case.sessions]
+        if date in dates:
+            found["i"], found["new"] = dates.index(date), False
+            return doc.extend(doc.session(found["i"]), "observations", rows)
+        found["i"], found["new"] = sum(d < date for d in dates), True
+        session = _session_entry(str(path), date, rows, (), None, None)
+        return doc.insert(doc.root, "sessions", found["i"], session)
+
+    def more(shape: dict) -> None:
+        added = [contents(Observation(**row)) for row in rows]
+        if found["new"]:
+            shape["sessions"].insert(found["i"], _session_shape(_session_entry(str(path), date, rows, (), None, None)))
+        else:
+            shape["sessions"][found["i"]]["observations"].extend(added)
+
+    return transaction(path, "intake answers", annotating(entry, extra, more)).annotations[-1]
