@@ -148,8 +148,12 @@ def test_interview_shows_progress_hints_and_the_review(tmp_path):
               "type a number from 1 to 4", "[24] >", "did you mean 'sometimes'? Answer with never, rarely",
               "Move 3: what did Maya do?", "type a number from 1 to 18",
               "enter 9 numbers from 1 to 7; you entered 8", "Please check your answers",
-              "type yes, a number from 1 to", f"Next, to see the assessment, run:\n  dynamics assess {out}\n"]
+              "type yes, a number from 1 to", "Thank you. Your answers are saved for your therapist",
+              f"(Saved in {out}.)"]
     assert [w for w in wanted if w not in text] == []
+    # the closing words say nothing of what was answered, and no command: a partner may be reading them
+    closing = text[text.rindex("Please check your answers"):].split("\n")[-4:]
+    assert not any("safety" in line.lower() or "dynamics " in line for line in closing), closing
 
 
 def test_answers_file_gives_the_same_bytes_as_the_interview(tmp_path):
@@ -333,3 +337,19 @@ def test_any_answers_file_writes_a_case_or_gives_one_clean_line(tmp_path, data):
         load_case(out)
     else:
         assert (result.exit_code, len(result.output.strip().splitlines())) == (2, 1), result.output
+
+
+def test_a_partner_answering_is_asked_about_themself_in_the_first_person(tmp_path):
+    """Maya answering: 'how often do you ...' about herself and 'how often does Tom ...' about him; both
+    together or a clinician: each partner by name."""
+    q = intake.Questionnaire()
+    for key, raw in (("p1.name", "Maya"), ("p1.id", "A"), ("p2.name", "Tom"), ("p2.id", "B"), ("respondent", "1")):
+        q.give(next(x for x in q.plan() if x.key == key), raw)
+    asked = {x.key: x.text for x in q.plan()}
+    assert asked["b.1.bid"] == vocabulary().behaviors["bid"].ask_self.format(other="Tom")
+    assert asked["b.2.bid"] == vocabulary().behaviors["bid"].ask_partner.format(name="Tom")
+    assert " you" in asked["b.1.bid"] and "Tom" in asked["b.2.bid"]
+    q.reopen("respondent")
+    q.give(next(x for x in q.plan() if x.key == "respondent"), "3")
+    assert {x.key: x.text for x in q.plan()}["b.1.bid"] == vocabulary().behaviors["bid"].question.format(
+        name="Maya", other="Tom")

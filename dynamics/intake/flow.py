@@ -19,18 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shlex
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-
-import click
 
 from .answers import ANSWER_KEYS, Supplied, apply_answers, load_answers
 from ..case.model import CASE_ID, Case, Episode, Observation, Partner, Relationship, Session, Step
 from ..case.model import load_case, parse_case
 from .drafts import draft_path, load_draft, save_draft, write_atomic
-from ..errors import CaseError, DynamicsError, InputError, printable
+from ..errors import CaseError, DynamicsError, InputError
 from .questionnaire import Questionnaire
 from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_text
 from .questions import SCREEN, read_yes_no, screened, sections, shown, texts
@@ -209,15 +206,14 @@ def run(output: Path | None = None, answers: Path | None = None, today: dt.date 
         raise
     if answers is None and draft_path(out).exists():
         draft_path(out).unlink()
+    # The closing words are for whoever answered, on a screen others may see: nothing about what was
+    # answered (the safety screen above all), no commands; the clinician reads the case with 'assess'.
     done = q.t["done"]
-    if existing is None:
-        say(done["saved_new"].format(path=out))
-    else:
-        say(done["saved_existing"].format(path=out, date=result.session.date))
-    if any(screened(o.behavior) for o in result.session.observations):
-        say(done[SCREEN])
-    elif result.safety == "skipped":
+    if result.safety == "skipped":
         say(q.t[SCREEN]["skipped"])
-    say(done["next"])
-    click.echo(printable(f"  dynamics assess {shlex.quote(str(out))}"))
+    say(done["thanks"])
+    if existing is None:
+        say(done["saved_new"].format(path=out), wrap=False)
+    else:
+        say(done["saved_existing"].format(path=out, date=result.session.date), wrap=False)
     return out

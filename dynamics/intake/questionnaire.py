@@ -91,11 +91,23 @@ class Questionnaire:
         return qs
 
     def _frequency_questions(self, section: str, behaviours: tuple[str, ...], prefix: str) -> list[Question]:
-        names = self.names()
-        return [self._q(f"{prefix}.{pos}.{bid}",
-                        self.vocab.behaviors[bid].question.format(name=names[pos - 1], other=names[2 - pos]),
-                        read_frequency, section, choices=self.t["scale"]["choices"])
+        return [self._q(f"{prefix}.{pos}.{bid}", self._asked(bid, pos), read_frequency, section,
+                        choices=self.t["scale"]["choices"])
                 for bid in behaviours for pos in (1, 2)]
+
+    def _asked(self, bid: str, pos: int) -> str:
+        """Return a behaviour's question about partner pos, put to whoever is answering.
+
+        A partner answering for themself is asked in the first person ("how often do you ...") and
+        about the other by name; both together, or a clinician, are asked about each partner by name.
+        """
+        names, b = self.names(), self.vocab.behaviors[bid]
+        respondent = self.answers.get("respondent")
+        if respondent in ("1", "2") and b.ask_self and b.ask_partner:
+            if respondent == str(pos):
+                return b.ask_self.format(other=names[2 - pos])
+            return b.ask_partner.format(name=names[pos - 1])
+        return b.question.format(name=names[pos - 1], other=names[2 - pos])
 
     def _behaviours(self) -> list[Question]:
         return [q for sid, behaviours in sections() for q in self._frequency_questions(sid, behaviours, "b")]

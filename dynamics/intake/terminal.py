@@ -21,14 +21,14 @@ class Stop(Exception):
     """The person asked to stop for now."""
 
 
-def say(text: str = "") -> None:
-    """Print text, wrapping long lines to the terminal and keeping each line's indent."""
+def say(text: str = "", wrap: bool = True) -> None:
+    """Print text, wrapping long lines to the terminal and keeping each line's indent (a path: wrap=False)."""
     import shutil
     import textwrap
     width = max(40, min(shutil.get_terminal_size((88, 24)).columns, 88) - 1)
     for line in text.rstrip("\n").split("\n"):
         marker = re.match(r"\s*(?:->|\d+\.?)?\s*", line)
-        shown = textwrap.fill(line, width, subsequent_indent=" " * marker.end()) if line.strip() else ""
+        shown = textwrap.fill(line, width, subsequent_indent=" " * marker.end()) if line.strip() and wrap else line
         click.echo(printable(shown))
 
 
