@@ -58,17 +58,22 @@ class Questionnaire:
         return self._basics() + self._behaviours() + self._episode() + self._safety() + self._ecr()
 
     def expected(self, plan: list[Question]) -> int:
-        """Return how many questions to expect: the plan, plus the safety screen until it is declined."""
+        """Return how many questions to expect: those asked, plus the safety screen until it is declined."""
         screen = [b for g in self.vocab.marked("screen") for b in self.vocab.in_group(g)]
-        return len(plan) + (2 * len(screen) if SCREEN not in self.answers else 0)
+        return len(self.numbered(plan)) + (2 * len(screen) if SCREEN not in self.answers else 0)
 
     def pending(self) -> Question | None:
         """Return the first question not yet answered, or None when all are."""
         return next((q for q in self.plan() if q.key not in self.answers), None)
 
     def _q(self, key: str, text: str, read: Callable[[str], object], section: str, *,
-           choices: str = "", default: str | None = None, skippable: bool = True) -> Question:
-        return Question(key, text, read, section, choices, self.previous.get(key, default), skippable)
+           choices: str = "", default: str | None = None, skippable: bool = True, asked: bool = True) -> Question:
+        return Question(key, text, read, section, choices, self.previous.get(key, default), skippable,
+                        asked or key in self.previous)
+
+    def numbered(self, plan: list[Question] | None = None) -> list[Question]:
+        """Return the questions a person sees, in order: the plan without those filled in for them."""
+        return [x for x in (self.plan() if plan is None else plan) if x.asked]
 
     def _basics(self) -> list[Question]:
         b = self.t["basics"]
@@ -79,7 +84,7 @@ class Questionnaire:
                                   self._name_reader(pos), "basics", skippable=False))
                 qs.append(self._q(f"p{pos}.id", b["id"].format(name=self.names()[pos - 1]),
                                   self._id_reader(pos), "basics", default=self._default_id(pos),
-                                  skippable=False))
+                                  skippable=False, asked=False))
         first, second = self.names()
         qs.append(self._q("respondent", self.t["respondent"]["question"].format(first=first, second=second),
                           self._respondent, "basics", choices="1-4", skippable=False))
@@ -87,7 +92,7 @@ class Questionnaire:
             qs.append(self._q("months", b["months"], read_months, "basics"))
             qs.append(self._q("living", b["living"], read_yes_no, "basics", choices="yes/no"))
         qs.append(self._q("date", b["date"], self._date, "basics", default=self._default_date().isoformat(),
-                          skippable=False))
+                          skippable=False, asked=False))
         return qs
 
     def _frequency_questions(self, section: str, behaviours: tuple[str, ...], prefix: str) -> list[Question]:

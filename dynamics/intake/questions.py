@@ -43,6 +43,7 @@ class Question:
     choices: str = ""
     default: str | None = None
     skippable: bool = True
+    asked: bool = True   # False: filled in with its default at a terminal (ids, the date), unless reopened
 
 
 def texts() -> dict:

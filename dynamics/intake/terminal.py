@@ -66,12 +66,16 @@ def interview(q: Questionnaire, out: Path) -> None:
             if _review(q, out):
                 return
             continue
+        if not question.asked:   # technical (a partner's id, the date): filled in, shown in the summary
+            q.give(question, "")
+            save_draft(q, out)
+            continue
         if question.section not in shown:
             _intro(q, question.section)
             shown.add(question.section)
         if on_screen != question.key:
             plan = q.plan()
-            number = next(i for i, other in enumerate(plan, start=1) if other.key == question.key)
+            number = next(i for i, other in enumerate(q.numbered(plan), start=1) if other.key == question.key)
             say()
             if question.key == "respondent":
                 say(q.t["respondent"]["explain"])
@@ -121,7 +125,7 @@ def _review(q: Questionnaire, out: Path) -> bool:
     if _command(q, word):
         save_draft(q, out)
         return False
-    plan = q.plan()
+    plan = q.numbered() + [x for x in q.plan() if not x.asked]   # the summary's numbers, filled-in ones last
     if word.isdigit() and 1 <= int(word) <= len(plan):
         q.reopen(plan[int(word) - 1].key)
         save_draft(q, out)
@@ -134,7 +138,8 @@ def summary(q: Questionnaire, out: Path) -> str:
     """Return the review text: every answer worth checking, numbered as its question was."""
     t, s, a, vocab = q.t, q.t["summary"], q.answers, q.vocab
     names = q.names()
-    number = {question.key: i for i, question in enumerate(q.plan(), start=1)}
+    order = q.numbered() + [x for x in q.plan() if not x.asked]   # filled-in ones (ids, date) numbered last
+    number = {question.key: i for i, question in enumerate(order, start=1)}
     lines = [f"== {s['title']} ==",
              s["file_existing" if q.existing else "file_new"].format(path=out)]
     for key, label in s["labels"].items():
