@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from dynamics.inference.assessment import assess
 from dynamics.case.model import load_case
 from dynamics.cli import cli
+from dynamics.diagram import wording
 from dynamics.diagram.graph import build_cycle
 from dynamics.errors import DynamicsError
 from dynamics.diagram.render import GraphvizMissing, render, to_dot
@@ -269,8 +270,9 @@ def test_the_drawn_parts_and_words_are_the_rules(path: Path) -> None:
     result = assess(case)
     graph = build_cycle(case, result)
     voices = {d["partner"]: d["voice"] for _, d in graph.nodes(data=True) if d["kind"] == "below"}
+    harming = wording.harming(result.safety.concerns) if result.safety.flag else set()
     assert graph.graph["roles"] == tuple((p.id, p.role) for p in result.partners)
-    assert voices == {p.id: p.voice for p in result.partners if p.voice}
+    assert voices == {p.id: p.voice for p in result.partners if p.voice and p.id not in harming}
     for _, d in graph.nodes(data=True):
         if d["kind"] == "move":
             reading = result.partner(d["partner"])
@@ -315,3 +317,139 @@ def test_parts_stay_complementary_whatever_the_clinician_sets(pattern: str) -> N
         if set(roles) != PARTS_OF[pattern] or voices != wanted:
             wrong.append((first, second, roles, voices))
     assert wrong == []
+
+
+# --- what a therapist would hand a couple (issue 14) ----------------------------------------------------
+
+EVERY_DRAWING = [(path, audience) for path in sorted(CASES.glob("*.yaml")) for audience in ("clinician", "couple")]
+drawing_id = lambda v: v.stem if isinstance(v, Path) else v  # noqa: E731
+
+# Words that blame a partner, name a person where a move is meant, or do not fit the picture; none may be
+# drawn in any case, for either audience.
+ILL_FITTING = [
+    "the work is for the other", "plays down own needs", "calms self down", "second-guesses themself",
+    "themself", "reported by the partner", "RECOMMENDEDS", "Earlier in the work", "session since",
+    "tired of hearing no", "you just don't care", "you obviously care more", "not right for each other",
+    "can't we just draw a line", "bad partner", "fault is",
+]
+
+
+def drawing(path: Path, audience: str):
+    """Return a case's graph for an audience and its DOT text (html entities read back)."""
+    case = load_case(path)
+    result = assess(case)
+    graph = build_cycle(case, result, audience)
+    return case, result, graph, html.unescape(to_dot(graph))
+
+
+def dot_edges(dot: str) -> dict[tuple[str, str], str]:
+    """Return (tail, head) -> attribute text of every visible edge line of DOT text."""
+    import re
+    found = re.findall(r'^\t"((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)" (\[.*\])$', dot, re.MULTILINE)
+    return {(u, v): a for u, v, a in found if 'style="invis"' not in a}
+
+
+@pytest.mark.parametrize(("path", "audience"), EVERY_DRAWING, ids=drawing_id)
+def test_every_link_is_explained(path: Path, audience: str) -> None:
+    """Every link between moves carries words, and a two-coloured two-way line has its own entry in the key."""
+    _, _, graph, dot = drawing(path, audience)
+    edges = dot_edges(dot)
+    unexplained = []
+    for u, v, d in graph.edges(data=True):
+        if d["kind"] != "triggers":
+            continue
+        via = f"via:{u}>{v}"
+        drawn = [edges.get(k, "") for k in ((u, v), (v, u), (u, via), (via, v))]
+        labelled = any("label=" in a for a in drawn) or f'"{via}" [shape="plaintext"' in dot
+        if not labelled:
+            unexplained.append((u, v))
+    two_way = any('dir="both"' in a for a in edges.values())
+    key = wording.key_words("both_ways", audience)
+    assert (unexplained, two_way and key not in dot) == ([], False)
+
+
+@pytest.mark.parametrize(("path", "audience"), EVERY_DRAWING, ids=drawing_id)
+def test_joint_help_hangs_on_the_loop_and_individual_help_on_its_partner(path: Path, audience: str) -> None:
+    """Help for both partners never points at one partner's move; help for one points only at their moves."""
+    _, _, graph, _ = drawing(path, audience)
+    wrong = []
+    for node, d in graph.nodes(data=True):
+        if d["kind"] != "intervention":
+            continue
+        movers = {graph.nodes[t]["partner"] for t in d["targets"] if graph.nodes[t]["kind"] == "move"}
+        if d["partner"] is None and movers:
+            wrong.append((node, "joint help on a move", sorted(movers)))
+        if d["partner"] is not None and movers - {d["partner"]}:
+            wrong.append((node, "help on the other partner's move", sorted(movers)))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_couple_quotes_only_from_a_partners_own_words_about_their_move(path: Path) -> None:
+    """A quote in the couple's picture comes from a note on that partner's own reaching, stepping back or
+    connecting move, not from a note the other reported, and holds no complaint or hurtful line."""
+    import re
+    case, _, graph, _ = drawing(path, "couple")
+    allowed = knowledge.read("cycle.yaml")["quotes"]
+    from dynamics.knowledge.vocabulary import vocabulary
+    vocab = vocabulary()
+    wrong = []
+    for _, d in graph.nodes(data=True):
+        if d["kind"] != "move":
+            continue
+        for behavior, item in zip(d["behaviors"], d["items"]):
+            for quote in re.findall(r"“([^”]+)”", item):
+                notes = [(o.note or "", o.source) for s in case.sessions for o in s.observations
+                         if o.partner == d["partner"] and o.behavior == behavior]
+                ok = (vocab.behaviors[behavior].group in ("pursue", "withdraw", "connect")
+                      and behavior not in allowed["never_behaviors"]
+                      and any(quote in note and source != "partner" for note, source in notes)
+                      and not quote.lower().startswith("you"))
+                if not ok:
+                    wrong.append((d["partner"], behavior, quote))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("path", "audience"), EVERY_DRAWING, ids=drawing_id)
+def test_no_blaming_or_ill_fitting_words(path: Path, audience: str) -> None:
+    """No phrase of the kept list appears in any picture; a loop where nobody pursues says nothing of being pushed."""
+    _, result, graph, dot = drawing(path, audience)
+    found = [p for p in ILL_FITTING if p.lower() in dot.lower()]
+    if result.cycle.pattern.label == "withdraw-withdraw":
+        found += [p for p in ("pushed and judged", "reaches harder") if p in dot]
+    assert found == []
+
+
+def test_safety_flag_draws_no_attachment_framing_of_the_reported_partner() -> None:
+    """Under a safety flag the clinician's picture names no part and no attachment need for the partner
+    reported as controlling: their moves are listed plainly, with no card below them."""
+    _, _, graph, dot = drawing(CASES / "hale-ortiz.yaml", "clinician")
+    graham = [d for _, d in graph.nodes(data=True) if d.get("partner") == "A"]
+    moves = [d for d in graham if d["kind"] == "move"]
+    assert ([d["kind"] for d in graham if d["kind"] == "below"], "Graham reaches harder" in dot,
+            "Graham: Pursuing partner" in dot, all(d["label"] == wording.plain_move() for d in moves)) == (
+        [], False, False, True)
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_drift_is_drawn_where_the_engine_concludes_it(path: Path) -> None:
+    """Where the engine concludes the secure-drift risk for a partner, their drift hangs off the loop."""
+    case, result, graph, _ = drawing(path, "clinician")
+    drifting = sorted({r.partner for r in result.risks if r.id == "secure-drift"})
+    assert [p for p in drifting if f"{p}:drift" not in graph] == []
+
+
+MAX_WIDTH_PT = 1650   # A4 landscape is 842 pt wide; the widest case today (adeyemi-fischer) is 1613 pt
+
+
+@pytest.mark.graphviz
+@needs_dot
+@pytest.mark.parametrize(("path", "audience"), EVERY_DRAWING, ids=drawing_id)
+def test_picture_width_fits_a_landscape_page(path: Path, audience: str) -> None:
+    """No picture is wider than MAX_WIDTH_PT points, and no text in it is smaller than 12 points."""
+    import re
+    _, _, graph, dot = drawing(path, audience)
+    svg = render(graph, "svg").decode("utf-8")
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    sizes = [float(s) for s in re.findall(r'POINT-SIZE="([\d.]+)"', dot)]
+    assert (width <= MAX_WIDTH_PT, min(sizes, default=12) >= 12) == (True, True), width

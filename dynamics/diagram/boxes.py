@@ -6,19 +6,23 @@ box sits in the layout is `dynamics.dotwriter`'s business.
 
 from __future__ import annotations
 
+import re
+
 from .dotlabels import attrs, bullets, esc, table, text
 from .palette import GREY, HELP, NOTE, SAFETY
 
-TITLE_WIDTH = 80  # wider than any intervention title
+KEY_SPACING = 4   # points between the key's cells
+TITLE_WIDTH = 80  # wider than any intervention title: titles stay whole, findable as written
 
 
-def heading(g: dict, panel: str | None) -> str:
-    """Return the heading: title, subtitle, and the safety panel when there is one."""
+def heading(g: dict, panel: str | None, key: list[str] | None = None) -> str:
+    """Return the heading: title, subtitle, the safety panel when there is one, and the key, all centred."""
     rows = [text(g.get("title", ""), 70, 26, bold=True, br="<BR/>")]
     if g.get("subtitle"):
         rows.append(text(g["subtitle"], 90, 16, GREY, br="<BR/>"))
     if panel:
         rows.append(panel)
+    rows += key or []
     cells = "".join(f'<TR><TD ALIGN="CENTER">{row}</TD></TR>' for row in rows)
     return f'<<TABLE BORDER="0" CELLSPACING="6">{cells}</TABLE>>'
 
@@ -33,22 +37,29 @@ def safety_panel(d: dict, first_steps: list[str]) -> str:
             f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{"".join(parts)}</TD></TR></TABLE>')
 
 
-def key(partners, colours: dict, couple: bool, triggers: bool, placed: bool) -> str:
-    """Return the key as one row: each partner's colour, then the kinds of line drawn.
+def key(partners, colours: dict, kinds) -> list[str]:
+    """Return the key as rows: each partner's colour, then each kind of line drawn (mark, colour, words).
 
     Every cell has a fixed size, so that a wide title above cannot spread the key out.
     """
-    cells = []
+    first = []
     for pid, name in partners:
         line, fill, _ = colours[pid]
-        cells.append(f'<TD BGCOLOR="{fill}" COLOR="{line}" BORDER="2" WIDTH="26" HEIGHT="18" '
+        first.append(f'<TD BGCOLOR="{fill}" COLOR="{line}" BORDER="2" WIDTH="26" HEIGHT="18" '
                      f'FIXEDSIZE="TRUE"> </TD>' + _key_words(name))
-    if triggers:
-        cells.append(_key_mark("→", GREY) + _key_words("one move leads to the next"))
-    if placed:
-        cells.append(_key_mark("- - ┤", HELP[0]) + _key_words(
-            "where to step in" if couple else "intervention: where it interrupts the loop"))
-    return f'<TABLE ALIGN="CENTER" BORDER="0" CELLSPACING="6" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>'
+    marks = [_key_mark(mark, colour) + _key_words(words) for mark, colour, words in kinds]
+    # Two rows when there is much to explain, so the key never sets the picture's width.
+    rows = [first + marks] if len(marks) < 3 else [first + marks[:1], marks[1:]]
+    return [_fixed_row(row) for row in rows]
+
+
+def _fixed_row(cells: list[str]) -> str:
+    """Return key cells as one row held at its own width, so the heading's width cannot spread it."""
+    widths = [int(w) for cell in cells for w in re.findall(r'WIDTH="(\d+)"', cell)]
+    width = sum(widths) + KEY_SPACING * (len(widths) + 1)
+    inner = (f'<TABLE BORDER="0" CELLSPACING="{KEY_SPACING}" CELLPADDING="0" FIXEDSIZE="TRUE" '
+             f'WIDTH="{width}" HEIGHT="30"><TR>{"".join(cells)}</TR></TABLE>')
+    return inner
 
 
 def _key_words(words: str) -> str:
@@ -113,10 +124,8 @@ def note(d: dict) -> str:
 def help_box(head: str, titles: list[str]) -> str:
     """Return a help box listing intervention titles under a heading (made plural for several)."""
     line, fill, ink = HELP
-    if len(titles) > 1:
-        head = "THINGS TO TRY" if head == "TRY" else head + "S"
     # Titles are never wrapped: each stays one line, readable and findable as written.
     body = text(titles[0], TITLE_WIDTH, 15, ink, bold=True) if len(titles) == 1 else \
         f'<FONT COLOR="{ink}"><B>{bullets(titles, TITLE_WIDTH, 15)}</B></FONT>'
-    rows = [text(head, 30, 11, ink, bold=True), body]
+    rows = [text(head, 30, 12, ink, bold=True), body]
     return attrs(label=table(rows), fillcolor=fill, color=line, style="rounded,filled", penwidth="2")

@@ -37,8 +37,22 @@ def esc(text: str) -> str:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Return text wrapped to a width at spaces, never at a hyphen; only a word longer than the width is split."""
-    return textwrap.wrap(str(text), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    """Return text wrapped to a width at spaces, never at a hyphen; only a word longer than the width is split.
+
+    The lines are balanced: the narrowest width that needs no more lines is used, so a last line is
+    never left with one stray word when the lines above could share it.
+    """
+    def at(w: int) -> list[str]:
+        return textwrap.wrap(str(text), width=w, break_long_words=True, break_on_hyphens=False) or [""]
+    lines = at(width)
+    if len(lines) < 2:
+        return lines
+    longest = max(len(word) for word in str(text).split())
+    for narrower in range(max(longest, width * 3 // 5), width):
+        balanced = at(narrower)
+        if len(balanced) == len(lines):
+            return balanced
+    return lines
 
 
 def text(body: str, width: int, size: int, colour: str | None = None, *, bold: bool = False,

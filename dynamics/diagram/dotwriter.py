@@ -10,7 +10,7 @@ keeps each partner's column together and the loop's direction readable. The boxe
 
 from __future__ import annotations
 
-from . import boxes
+from . import boxes, wording
 from .dotlabels import attrs, q
 from .loop import SAFETY_NOTICE
 from .palette import FONT, GREY, HELP, PARTNER_COLOURS
@@ -47,7 +47,7 @@ class _Writer:
         """Return the whole DOT text: settings, partners, notes, links, help, the row and the key."""
         self.emit("digraph cycle {")
         self.emit("\tgraph " + attrs(
-            layout=ENGINE, rankdir="TB", newrank="true", splines="true", nodesep="0.45", ranksep="0.55",
+            layout=ENGINE, rankdir="TB", newrank="true", splines="true", nodesep="0.3", ranksep="0.4",
             pad="0.4", bgcolor="white", fontname=FONT, labelloc="t", labeljust="c", label=self.heading()))
         self.emit("\tnode " + attrs(fontname=FONT, shape="box", style="rounded,filled", penwidth="2",
                                     margin="0.18,0.1"))
@@ -59,7 +59,6 @@ class _Writer:
         self.links()
         self.interventions()
         self.row()
-        self.key_node()
         self.emit("}")
         return "\n".join(self.out) + "\n"
 
@@ -72,23 +71,32 @@ class _Writer:
             steps = [self.g.nodes[n]["label"] for n in self.nodes("intervention")
                      if SAFETY_NOTICE in (self.g.nodes[n].get("targets") or ())]
             panel = boxes.safety_panel(self.g.nodes[SAFETY_NOTICE], steps)
-        return boxes.heading(self.g.graph, panel)
+        return boxes.heading(self.g.graph, panel, self.key())
 
-    def key_node(self) -> None:
-        """Place the key under the heading, above the middle of the loop."""
+    def key(self) -> list[str] | None:
+        """Return the key, centred under the heading: the partners' colours and each kind of line drawn."""
         g = self.g
-        main = sorted((n for n in self.nodes("move") if g.nodes[n]["primary"]), key=self.side)
-        if not main:
-            return
-        triggers = any(d["kind"] == "triggers" for _, _, d in g.edges(data=True))
-        placed = any(self.placed(n) for n in self.nodes("intervention"))
-        key = boxes.key(self.partners, self.colours, self.couple, triggers, placed)
-        self.emit(f"\t{q('key')} " + attrs(shape="plaintext", style="", margin="0", label=f"<{key}>"))
-        anchors = [self.via(main[0], main[1])] if len(main) == 2 and g.has_edge(main[0], main[1]) else main
-        above = 1 + any(d["kind"] == "intervention" for _, d in g.nodes(data=True)) \
-            + 2 * any(g.nodes[n]["new"] for n in self.nodes("move"))
-        for anchor in anchors:
-            self.emit(f"\t{q('key')} -> {q(anchor)} " + attrs(style="invis", minlen=str(above)))
+        if not any(g.nodes[n]["primary"] for n in self.nodes("move")):
+            return None
+        audience = "couple" if self.couple else "clinician"
+        kinds = []
+        if any(d["kind"] == "triggers" for _, _, d in g.edges(data=True)):
+            kinds.append(("→", GREY, wording.key_words("triggers", audience)))
+        if self.two_way():
+            kinds.append(("⟷", GREY, wording.key_words("both_ways", audience)))
+        if any(self.placed(n) for n in self.nodes("intervention")):
+            kinds.append(("- - ┤", HELP[0], wording.key_words("help", audience)))
+        return boxes.key(self.partners, self.colours, kinds)
+
+    def two_way(self) -> bool:
+        """Return whether any link is drawn as one line with an arrow at each end."""
+        return any(self.both(u, v) for u, v, d in self.g.edges(data=True) if d["kind"] == "triggers")
+
+    def both(self, u: str, v: str) -> bool:
+        """Return whether a side link and its return, worded alike, are drawn as one two-way line."""
+        g = self.g
+        return (not self.is_main(u, v) and g.has_edge(v, u) and g.edges[v, u]["kind"] == "triggers"
+                and not self.is_main(v, u) and g.edges[u, v]["label"] == g.edges[v, u]["label"])
 
     # --- each partner's moves and what may lie beneath them
 
@@ -107,7 +115,7 @@ class _Writer:
             self.emit(f"\t{q(pid + ':below')} " + boxes.card(layers, self.names[pid], self.colours[pid],
                                                              self.couple))
             self.emit(f"\t{q(main[0])} -> {q(pid + ':below')} " + attrs(
-                style="dotted", color=GREY, arrowhead="none", penwidth="1.5", weight="10", minlen="2"))
+                style="dotted", color=GREY, arrowhead="none", penwidth="1.5", weight="10", minlen="1"))
 
     # --- the loop
 
@@ -136,12 +144,14 @@ class _Writer:
             if not self.is_main(u, v):
                 if (v, u) in done:
                     continue
-                both = g.has_edge(v, u) and g.edges[v, u]["kind"] == "triggers" and not self.is_main(v, u)
-                extra = {"dir": "both", "color": f"{line}:{self.colours[g.nodes[v]['partner']][0]}"} \
-                    if both else {"color": line}
-                if both and d["label"] == g.edges[v, u]["label"] == "invites":
-                    extra.update(label=" invites ", fontcolor=GREY)
-                self.emit(f"\t{q(u)} -> {q(v)} " + attrs(**extra, penwidth="1.5", constraint="false"))
+                if self.both(u, v):
+                    words = wording.both_ways_word(g.nodes[u]["group"], g.nodes[v]["group"])
+                    extra = {"dir": "both", "color": f"{line}:{self.colours[g.nodes[v]['partner']][0]}",
+                             "xlabel": f" {words} ", "fontcolor": GREY}
+                else:
+                    extra = {"color": line, "xlabel": f" {d['label']} ", "fontcolor": line}
+                self.emit(f"\t{q(u)} -> {q(v)} " + attrs(**extra, fontsize="14", penwidth="1.5",
+                                                          constraint="false"))
                 done.add((u, v))
                 continue
             self.main_link(u, v, d, line, width)
@@ -172,7 +182,11 @@ class _Writer:
         row = [n for n in self.nodes("move") if not g.nodes[n]["new"]]
         row.sort(key=lambda n: (self.side(n), g.nodes[n]["primary"] == (self.side(n) == 0), n))
         main = [n for n in row if g.nodes[n]["primary"]]
-        row += self.nodes("note")
+        for note in self.nodes("note"):  # a note hangs over the loop, above its row, not beside it
+            for target in main[-1:]:
+                self.emit(f"\t{q(note)} -> {q(target)} " + attrs(style="invis", minlen="1", weight="0"))
+        if not main:
+            row += self.nodes("note")
         if len(main) == 2 and g.has_edge(main[0], main[1]):
             at = row.index(main[0]) + 1
             row = row[:at] + [self.via(main[0], main[1])] + row[at:]
@@ -219,28 +233,28 @@ class _Writer:
                 if SAFETY_NOTICE not in (self.g.nodes[node].get("targets") or ()):
                     spare.append(node)
                 continue
-            shared = all(p in self.g and self.g.nodes[p].get("primary") for p in points)
+            joint = self.g.nodes[node]["partner"] is None
+            shared = joint or all(p in self.g and self.g.nodes[p].get("primary") for p in points)
             for group in ([points] if shared else [(p,) for p in points]):
                 at.setdefault(group, []).append(node)
-        head = "TRY" if self.couple else "INTERVENTION"
         cut = {"color": HELP[0], "style": "dashed", "arrowsize": "1.4", "penwidth": "2.5"}
         for points, helps in sorted(at.items()):
             box = "help:" + "+".join(points)
-            self.emit(f"\t{q(box)} " + self.help_box(head, helps))
+            self.emit(f"\t{q(box)} " + self.help_box(False, helps))
             for point in points:
                 if self.from_below(points[0]):
                     self.emit(f"\t{q(point)} -> {q(box)} " + attrs(dir="back", arrowtail="tee", **cut))
                 else:
                     self.emit(f"\t{q(box)} -> {q(point)} " + attrs(arrowhead="tee", **cut))
         if spare:
-            head = "ALSO WORTH TRYING" if self.couple else "ALSO RECOMMENDED"
-            self.emit(f"\t{q('help:also')} " + self.help_box(head, spare))
+            self.emit(f"\t{q('help:also')} " + self.help_box(True, spare))
             anchor = self.bottom()
             if anchor:
                 self.emit(f"\t{q(anchor)} -> {q('help:also')} " + attrs(style="invis"))
 
-    def help_box(self, head: str, helps: list[str]) -> str:
-        """Return the box listing some interventions' titles."""
+    def help_box(self, spare: bool, helps: list[str]) -> str:
+        """Return the box listing some interventions' titles under the heading cycle.yaml gives."""
+        head = wording.help_heading("couple" if self.couple else "clinician", spare, len(helps))
         return boxes.help_box(head, [self.g.nodes[n]["label"] for n in helps])
 
     def bottom(self) -> str | None:
@@ -255,11 +269,11 @@ class _Writer:
         return None
 
     def from_below(self, point: str) -> bool:
-        """Return whether help for a point is drawn under it: the link back, side moves and notes."""
+        """Return whether help for a point is drawn under it: the link back and side moves."""
         if point.startswith("via:"):
             return self.back(point)
         d = self.g.nodes[point]
-        return d["kind"] == "note" or (d["kind"] == "move" and not d["primary"])
+        return d["kind"] == "move" and not d["primary"]
 
     def back(self, via: str) -> bool:
         """Return whether a waypoint lies on the link drawn back from right to left."""

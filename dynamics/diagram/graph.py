@@ -70,10 +70,13 @@ def build_cycle(case, assessment: Assessment, audience: str = "clinician") -> nx
 
     graph.graph["roles"] = tuple((p.id, p.role) for p in partners)
     quotes = wording.quotes(sessions) if audience == "couple" else {}
+    harming = wording.harming(assessment.safety.concerns) if flagged else set()
+    risked = wording.risk_groups(assessment.risks)
     for p in partners:
-        _add_moves(graph, p, audience, quotes, stage in MOVING_STAGES, stage == "consolidation")
-        if p.voice:
-            _add_below(graph, p.id, p.voice, audience)
+        _add_moves(graph, p, audience, quotes, stage in MOVING_STAGES, stage == "consolidation",
+                   risked.get(p.id, ()), p.id in harming)
+        if p.voice and p.id not in harming:
+            _add_below(graph, p.id, p.voice, audience, pattern.label)
     add_triggers(graph, case.partner_ids, sessions, pattern.determined, audience)
     _add_trust(graph, partners, names, audience)
     if not pattern.determined:
@@ -103,8 +106,12 @@ def shown(behaviors: list[str], audience: str) -> list[str]:
     return behaviors if audience == "clinician" else [b for b in behaviors if b not in private]
 
 
-def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fading: bool) -> None:
-    """Add a partner's moves: one node per behaviour group their part draws on, if seen enough."""
+def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fading: bool,
+               risked=(), plain: bool = False) -> None:
+    """Add a partner's moves: one node per behaviour group their part draws on, if seen enough.
+
+    A group a concluded risk names (`risked`) is drawn whenever seen; `plain` names no part for the move.
+    """
     vocab = vocabulary()
     loop, bond, erosion = vocab.marked("loop"), vocab.marked("bond"), vocab.marked("erosion")
     groups = role_groups(p.role)
@@ -120,20 +127,20 @@ def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fadi
         main = max(drawn, key=lambda g: weights[g]) if drawn else main
     floor = SECONDARY_SHARE * weights[main]
     for group in groups:
-        if group != main and (weights[group] == 0 or weights[group] < floor):
+        if group != main and (weights[group] == 0 or (weights[group] < floor and group not in risked)):
             continue
         behaviors = shown(seen(p, group), audience)[:MAX_ITEMS]
         items = tuple(wording.phrase(b, p.id, audience, quotes) for b in behaviors)
         new = group in bond and main not in bond
         graph.add_node(f"{p.id}:{group}", kind="move", partner=p.id, group=group, role=p.role,
-                       label=vocab.groups[group].move, items=items, behaviors=tuple(behaviors),
+                       label=wording.plain_move() if plain else vocab.groups[group].move, items=items, behaviors=tuple(behaviors),
                        primary=group == main, new=new, old=fading and group in loop)
 
 
-def _add_below(graph, pid: str, voice_id: str, audience: str) -> None:
+def _add_below(graph, pid: str, voice_id: str, audience: str, pattern: str) -> None:
     """Hang the hypothesis card under a partner's usual move, one node per layer, the surface first."""
     above = f"{pid}:{next(g for n, g in moves(graph, pid, primary=True))}"
-    for layer, words in wording.hypothesis(voice_id, audience):
+    for layer, words in wording.hypothesis(voice_id, audience, pattern):
         node = f"{pid}:below:{layer}"
         graph.add_node(node, kind="below", partner=pid, layer=layer, **words)
         graph.add_edge(above, node, kind="below", label="")

@@ -98,6 +98,11 @@ def add_interventions(graph, chosen, ids, flagged: bool, audience: str) -> None:
             continue  # referrals, and work on what a partner told in private, are for the clinician to raise
         who = tuple(p for p in item.partners if p in ids) or ids
         targets, link = _target(graph, where, who, ids)
+        if len(who) == 1 and _moves_only(graph, targets) and any(graph.nodes[t]["partner"] != who[0] for t in targets):
+            targets, link = (), _main_link(graph, who, ids)  # one partner's help starts from their own move
+        if len(who) > 1 and _moves_only(graph, targets):
+            on_loop = _main_link(graph, who, ids)  # help for both belongs on the loop, not on either of them
+            targets, link = ((), on_loop) if on_loop else (targets, link)
         title = entry.get("couple_title") if audience == "couple" else entry.get("title")
         node = f"int:{item.id}"
         graph.add_node(node, kind="intervention", partner=who[0] if len(who) == 1 else None, id=item.id,
@@ -107,6 +112,11 @@ def add_interventions(graph, chosen, ids, flagged: bool, audience: str) -> None:
         if link:
             data = graph.edges[link]
             data["interrupted_by"] = data["interrupted_by"] + (node,)
+
+
+def _moves_only(graph, targets) -> bool:
+    """Return whether an intervention's targets are moves (not a note or the safety notice)."""
+    return bool(targets) and all(graph.nodes[t]["kind"] == "move" for t in targets)
 
 
 def _target(graph, where, who, ids) -> tuple[tuple[str, ...], tuple[str, str] | None]:
