@@ -210,8 +210,8 @@ def test_report_as_of_an_earlier_session(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-o", "{tmp}/r.pdf"],
-     "--output: cannot tell the report format from 'r.pdf'; name the output OUT.html or OUT.md"),
+    (["-o", "{tmp}/r.docx"],
+     "--output: cannot tell the report format from 'r.docx'; name the output OUT.html, OUT.pdf or OUT.md"),
     (["-o", "{tmp}/r.html", "--as-of", "5 Oct"], "--as-of: '5 Oct' is not a date; write it as YYYY-MM-DD"),
     (["-o", "{tmp}/missing/r.html"], "--output: the folder '{tmp}/missing' does not exist; create it first or "
                                      "write the report elsewhere"),
@@ -238,10 +238,10 @@ def test_names_are_escaped_in_html_and_markdown(tmp_path):
 
 
 def test_ratio_words_read_like_a_ratio():
-    """Ratios print as 'n:1' or '1:n', and empty sides are said in words."""
-    cases = [(5.0, 10, 2), (0.07, 2, 28), (1.0, 3, 3), (99.0, 4, 0), (0.0, 0, 0), (0.0, 0, 5)]
-    assert [ratio_words(*c) for c in cases] == ["5.0:1", "1:14", "1.0:1", "no negative moves", "nothing recorded",
-                                                "no positive moves"]
+    """Ratios print as 'n : 1' or '1 : n', and empty sides are said in words."""
+    cases = [(5.0, 10, 2), (0.07, 2, 28), (1.0, 3, 3), (2.5, 5, 2), (99.0, 4, 0), (0.0, 0, 0), (0.0, 0, 5)]
+    assert [ratio_words(*c) for c in cases] == ["5 : 1", "1 : 14", "1 : 1", "2.5 : 1", "no negative moves",
+                                                "nothing recorded", "no positive moves"]
 
 
 def test_trend_chart_draws_one_point_per_session_and_partner_group():

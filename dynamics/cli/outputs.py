@@ -15,8 +15,8 @@ DIAGRAM_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", "
 @click.command()
 @click.argument("case", type=PATH)
 @click.option("-o", "--output", required=True, type=PATH,
-              help="Where to write the report: OUT.html (one self-contained file) or OUT.md "
-                   "(with OUT.svg and OUT-trends.svg beside it).")
+              help="Where to write the report: OUT.html (one self-contained file), OUT.pdf (printed from "
+                   "that HTML by headless Chromium, offline) or OUT.md (with OUT.svg and OUT-trends.svg beside it).")
 @click.option("--as-of", callback=iso_date, metavar="DATE",
               help="Report as of this date (YYYY-MM-DD) instead of the latest session.")
 @click.option("--audience", type=click.Choice(["clinician", "couple"]), default="clinician", show_default=True,
@@ -25,24 +25,33 @@ def report(case: Path, output: Path, as_of, audience: str) -> None:
     """Write a session report: summary, each partner, the cycle, stage, risks, interventions, trends.
 
     OUT.md gets its pictures as OUT.svg and OUT-trends.svg beside it; an existing file of either name
-    that an earlier report to OUT.md did not write is never replaced (the command stops first).
+    that an earlier report to OUT.md did not write is never replaced (the command stops first). OUT.pdf
+    needs Chromium (apt-get install chromium); without it the command stops with one line.
     """
     from ..inference.assessment import assess
     from ..case.model import load_case
     from ..output.report import build_report
     from ..safewrite import check_output
-    kind = "." + output_kind(output, {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"},
-                              "report", "name the output OUT.html or OUT.md")
+    kind = "." + output_kind(output, {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md",
+                                      ".pdf": "pdf"},
+                              "report", "name the output OUT.html, OUT.pdf or OUT.md")
     inputs, mark = (case,), side_mark("report", output)
     diagram, trends = output.with_suffix(".svg"), output.with_name(output.stem + "-trends.svg")
     check_output(output, inputs)
     if kind == ".md":
         for side in (diagram, trends):
             check_side_file(side, mark, output, inputs)
+    if kind == ".pdf":
+        from ..output.pdf import PdfRendererMissing, browser
+        if browser() is None:   # before the case is read: the answer will not change
+            raise PdfRendererMissing()
     loaded = load_case(case)
     assessment = assess(loaded, as_of)
     result = build_report(loaded, assessment, audience)
-    if kind in (".html", ".htm"):
+    if kind == ".pdf":
+        from ..output.pdf import html_to_pdf
+        write_atomic(output, html_to_pdf(result.html(), assessment.as_of), "the report", inputs=inputs)
+    elif kind in (".html", ".htm"):
         write_atomic(output, result.html(), "the report", inputs=inputs)
     else:
         files = [(output, result.markdown(diagram.name, trends.name))]

@@ -36,18 +36,41 @@ class Frame:
 
 EMPTY_SIDES = ("no negative moves", "no positive moves", "nothing recorded")
 
+#: the one sentence that says what the ratio counts, wherever a ratio is shown to a clinician
+RATIO_MEANING = ("The ratio sets the positive moves of a session against its negative ones, each move "
+                 "weighted by how often it happened (rarely 1, sometimes 2, often 3, constantly 4).")
+
+
+def _amount(value: float) -> str:
+    """Return a ratio's side as a person reads it: '14', '2.5', '1.3'."""
+    return f"{value:.0f}" if value >= 10 or abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
 
 def ratio_words(value: float, positive: float = 1.0, negative: float = 1.0,
                 empty: tuple[str, str, str] = EMPTY_SIDES) -> str:
-    """Return a ratio as a person reads it: '5.0:1', '1:14', or a phrase when a side is empty.
+    """Return a ratio in the one notation reports use: '5 : 1', '2.5 : 1', '1 : 14', or a phrase when a side is empty.
 
     empty gives the phrases for: no negative side, no positive side, neither.
     """
     if negative == 0:
         return empty[0] if positive else empty[2]
-    if value >= 1:
-        return f"{value:.1f}:1"
-    return f"1:{1 / value:.0f}" if value > 0 else empty[1]
+    if value <= 0:
+        return empty[1]
+    return f"{_amount(value)} : 1" if value >= 1 else f"1 : {_amount(1 / value)}"
+
+
+def progress(trends: Trends) -> dict:
+    """Return how the ratio moved from the first session with moves to the latest, for framing it with care."""
+    sessions = [s for s in trends.sessions if s.positive or s.negative]
+    if not sessions:
+        return {"kind": "none"}
+    first, latest = sessions[0], sessions[-1]
+    kind = ("one" if len(sessions) == 1 else "better" if latest.ratio > first.ratio * 1.25
+            else "harder" if latest.ratio < first.ratio / 1.25 else "steady")
+    return {"kind": kind, "first": first.date.isoformat(), "latest": latest.date.isoformat(),
+            "first_ratio": ratio_words(first.ratio, first.positive, first.negative),
+            "latest_ratio": ratio_words(latest.ratio, latest.positive, latest.negative),
+            "at_target": latest.ratio >= 5.0}
 
 
 def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = "") -> str:
@@ -67,21 +90,27 @@ def _ratio_y(frame: Frame, value: float) -> float:
 
 
 def _ratio_panel(sessions: tuple[SessionTrend, ...], frame: Frame, words: dict) -> list[str]:
+    """Draw the ratio per session on a log scale; the 5 : 1 band's label sits above the plot, clear of points."""
     out = [_text(frame.left, frame.top - 12, words["ratio_title"], "start", ";font-weight:600")]
     target_top = _ratio_y(frame, RATIO_HIGH)
     target = _ratio_y(frame, 5.0)
     out.append(f'<rect x="{frame.left}" y="{target_top:.1f}" width="{frame.width}" '
-               f'height="{target - target_top:.1f}" fill="#009E73" fill-opacity="0.08"/>')
-    out.append(_text(frame.left + frame.width - 4, target_top + 14, words["target"], "end",
-                     ";fill:#00664a"))
+               f'height="{target - target_top:.1f}" fill="#009E73" fill-opacity="0.10"/>')
+    out.append(f'<rect x="{frame.left + frame.width - 150}" y="{frame.top - 24}" width="10" height="10" '
+               f'fill="#009E73" fill-opacity="0.25"/>')
+    out.append(_text(frame.left + frame.width - 136, frame.top - 15, words["target"], "start", ";fill:#00664a"))
+    out.append(f'<rect x="{frame.left}" y="{frame.top}" width="{frame.width}" height="{frame.height}" '
+               f'fill="none" stroke="#999"/>')
     for tick in RATIO_TICKS:
         y = _ratio_y(frame, tick)
         dash = "" if tick in (1.0, 5.0) else ' stroke-dasharray="2 3"'
         out.append(f'<line x1="{frame.left}" x2="{frame.left + frame.width}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="#bbb"{dash}/>')
-        label = f"{tick:g}:1" if tick >= 1 else f"1:{round(1 / tick)}"
-        out.append(_text(frame.left - 6, y + 4, label, "end", ";fill:#555"))
-    points = [(frame.x(i, len(sessions)), _ratio_y(frame, s.ratio)) for i, s in enumerate(sessions)]
+        out.append(_text(frame.left - 6, y + 4, ratio_words(tick), "end", ";fill:#555"))
+    inset = 6.0   # a point at the end of the scale sits inside the plot, not on its edge
+    points = [(frame.x(i, len(sessions)),
+               min(max(_ratio_y(frame, s.ratio), frame.top + inset), frame.top + frame.height - inset))
+              for i, s in enumerate(sessions)]
     if len(points) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         out.append(f'<polyline points="{path}" fill="none" stroke="#333" stroke-width="2"/>')
@@ -92,7 +121,7 @@ def _ratio_panel(sessions: tuple[SessionTrend, ...], frame: Frame, words: dict) 
         shift = {"start": -4, "end": 4, "middle": 0}[anchor]
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#333"><title>{s.date.isoformat()}: '
                    f'{s.positive:g} positive, {s.negative:g} negative</title></circle>')
-        out.append(_text(x + shift, y - 9 if y > frame.top + 20 else y + 18, label, anchor,
+        out.append(_text(x + shift, y - 9 if y > frame.top + 24 else y + 18, label, anchor,
                          ";font-weight:600"))
     for i, s in enumerate(sessions):
         out.append(_text(frame.x(i, len(sessions)), frame.top + frame.height + 16, _short_date(s.date),
@@ -108,8 +137,14 @@ def _nice_max(value: float) -> int:
 
 
 def _group_panel(sessions: tuple[SessionTrend, ...], pid: str, title: str, frame: Frame, top: float,
-                 lines: list[tuple[str, str, str]]) -> list[str]:
-    out = [_text(frame.left, frame.top - 12, title, "start", ";font-weight:600")]
+                 lines: list[tuple[str, str, str]], colours: tuple[str, str, str] | None = None) -> list[str]:
+    """Draw one partner's groups per session, titled in that partner's colour from the diagram (line, fill, text)."""
+    out = []
+    if colours:
+        out.append(f'<rect x="{frame.left}" y="{frame.top - 25}" width="12" height="12" rx="2" '
+                   f'fill="{colours[1]}" stroke="{colours[0]}" stroke-width="2"/>')
+    out.append(_text(frame.left + (18 if colours else 0), frame.top - 14, title, "start",
+                     ";font-weight:600" + (f";fill:{colours[2]}" if colours else "")))
     for k in range(5):
         value = top * k / 4
         y = frame.top + frame.height * (1 - k / 4)
@@ -154,8 +189,9 @@ def trend_svg(trends: Trends, partners: dict[str, str], words: dict) -> str:
 
     trends is the assessment's `trends`; partners maps partner id -> display name; words holds the
     audience's wording: ratio_title, target, groups_title, caption (the accessible description), the
-    groups drawn under `groups` (group id -> legend name, in legend order) and under `lines` each
-    group's line (group id -> (colour, dash pattern)).
+    groups drawn under `groups` (group id -> legend name, in legend order), under `lines` each
+    group's line (group id -> (colour, dash pattern)) and, optionally, under `partner_colours` each
+    partner's (line, fill, text) colours, as the cycle diagram draws that partner.
     """
     sessions = trends.sessions
     lines = [(gid, *words["lines"][gid]) for gid in words["groups"]]
@@ -180,7 +216,7 @@ def trend_svg(trends: Trends, partners: dict[str, str], words: dict) -> str:
     top = _nice_max(max(peak, 1.0))
     for i, (pid, name) in enumerate(partners.items()):
         frame = Frame(left + i * (panel_width + gap), panels_top + 14, panel_width, 150)
-        out += _group_panel(sessions, pid, name, frame, top, lines)
+        out += _group_panel(sessions, pid, name, frame, top, lines, words.get("partner_colours", {}).get(pid))
     out.append("</svg>")
     return "\n".join(out)
 

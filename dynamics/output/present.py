@@ -7,6 +7,7 @@ import json
 from ..inference.judgements import Standing
 from ..inference.reading import Assessment, ClinicianJudgement, PartnerReading, Reading, Trend
 from ..knowledge.labels import Origin
+from .charts import RATIO_MEANING, ratio_words
 
 _ARROW = {Trend.RISING: "up", Trend.FALLING: "down"}
 
@@ -108,15 +109,18 @@ def as_text(assessment: Assessment) -> str:
     return "\n".join(out) + "\n"
 
 
+def _changes(a: Assessment) -> list[tuple[str, str]]:
+    """Return (partner id, 'group up, group down') for each partner whose moves changed since the last session."""
+    return [(pid, ", ".join(f"{g} {_ARROW[t]}" for g, t in sorted(changes)))
+            for pid, changes in a.trends.changes if changes]
+
+
 def _trend_lines(a: Assessment) -> list[str]:
-    out = ["", "Sessions (positive-to-negative ratio)"]
+    out = ["", "Sessions (positive-to-negative ratio)", f"  {RATIO_MEANING}"]
     for s in a.trends.sessions:
-        ratio = "no negative moves" if s.negative == 0 else f"{s.ratio:.2f} : 1"
+        ratio = ratio_words(s.ratio, s.positive, s.negative)
         out.append(f"  {s.date.isoformat()}  {ratio}  ({s.positive:g} positive, {s.negative:g} negative)")
-    for pid, changes in a.trends.changes:
-        if changes:
-            moves = ", ".join(f"{g} {_ARROW[t]}" for g, t in sorted(changes))
-            out.append(f"  since the previous session, {a.names[pid]}: {moves}")
+    out += [f"  since the previous session, {a.names[pid]}: {moves}" for pid, moves in _changes(a)]
     return out
 
 
@@ -130,9 +134,11 @@ def as_markdown(assessment: Assessment) -> str:
         out += [f"> - {r}" for r in a.safety.reasons] + [""]
     if record_note(a):
         out += [f"> {record_note(a)}", ""]
-    out += ["| Partner | Strategy | Confidence | Position |", "|---|---|---|---|"]
-    out += [f"| {p.name} ({p.id}) | {p.strategy.label} | "
-            f"{'-' if p.strategy.confidence is None else format(p.strategy.confidence, '.2f')} | {p.position or '-'} |"
+    out += ["| Partner | Strategy | Confidence | Position | ECR-R (anxiety, avoidance) |", "|---|---|---|---|---|"]
+    out += [f"| {p.name} ({p.id}) | {p.strategy.label}"
+            f"{' (set by clinician)' if p.strategy.set_by is Origin.CLINICIAN else ''} | "
+            f"{'-' if p.strategy.confidence is None else format(p.strategy.confidence, '.2f')} | {p.position or '-'} | "
+            f"{'-' if not p.ecr_r else f'{p.ecr_r[0]:.2f}, {p.ecr_r[1]:.2f}'} |"
             for p in a.partners]
     out += [f"\n*{p.name}: {reading_words(p.strategy, '-ish')}.*" for p in a.partners
             if p.strategy.confidence is None]
@@ -147,7 +153,13 @@ def as_markdown(assessment: Assessment) -> str:
         out.append("None selected.")
     if a.withheld:
         out += ["", f"Withheld while the safety concern stands: {', '.join(a.withheld)}."]
+    out += ["", "## Sessions", "", RATIO_MEANING, ""]
+    out += [f"- {s.date.isoformat()}: {ratio_words(s.ratio, s.positive, s.negative)} "
+            f"({s.positive:g} positive, {s.negative:g} negative)" for s in a.trends.sessions]
+    out += [f"- Since the previous session, {names[pid]}: {moves}" for pid, moves in _changes(a)]
     out += ["", f"**Safety screen.** {screen_note(a)}"]
     if a.shown:
         out += ["", "## Clinician's judgements", ""] + [f"- {judgement_line(j)}" for j in a.shown]
+    out += ["", "*Decision support for a trained clinician, not a diagnosis. "
+            "Run `dynamics explain` for the derivation.*"]
     return "\n".join(out) + "\n"

@@ -22,7 +22,8 @@ from ..knowledge.labels import Origin
 from ..case.model import Case
 from ..diagram.graph import build_cycle
 from ..diagram.render import GraphvizFailed, GraphvizMissing, render
-from .charts import inline_svg, standalone_svg, trend_svg
+from ..diagram.palette import PARTNER_COLOURS
+from .charts import RATIO_MEANING, inline_svg, progress, standalone_svg, trend_svg
 from ..knowledge.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
@@ -333,10 +334,16 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
     if couple:   # work on what a partner told only in private is the clinician's to raise, not the handout's
         hidden = set(vocab.marked("private")) - set(vocab.marked("screen"))   # the screen has its own notice
         interventions = [i for i in interventions if catalog.get(i["id"], {}).get("interrupts") not in hidden]
+    if couple:   # a referral is the clinician's to raise in person, never news on a handout
+        interventions = [i for i in interventions if i["id"] not in words()["clinician_only"]]
     group_words = {g: (vocab.groups[g].move if couple else vocab.groups[g].title.lower()) for g in chart_groups()}
     chart_words = dict(words()["chart"][audience], groups={g: w.capitalize() for g, w in group_words.items()},
-                       lines=words()["chart_lines"])
+                       lines=words()["chart_lines"],
+                       partner_colours={pid: PARTNER_COLOURS[i % 2] for i, pid in enumerate(case.partner_ids)})
     steps = words()["handout_steps"]
+    if couple and screen.flag:   # a handout both partners may read says only what happens next, for both
+        interventions = [i for i in interventions if set(i["for"]) >= set(case.partner_ids)]
+    first = steps["now"]
     risk_titles = words()["risk_titles"]
     context = {
         "audience": audience,
@@ -357,8 +364,11 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
         "safety_clauses": sentences_once(list(screen.reasons)),
         "concerns": _concerns(assessment) if screen.flag else [],
         "interventions": interventions,
-        "intervention_groups": _groups_of(interventions, case.partner_ids, names,
+        "now": interventions[:first],
+        "intervention_groups": _groups_of(interventions[first:], case.partner_ids, names,
                                           (steps["together"], steps["each"]) if couple else None),
+        "ratio_meaning": RATIO_MEANING,
+        "progress": progress(assessment.trends),
         "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in assessment.withheld],
         "judgements": [{"conclusion": j.conclusion, "action": j.action.value, "value": j.value,
                         "reason": j.reason, "by": j.by, "date": j.date.isoformat(), "entry": j.entry,
@@ -375,9 +385,7 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
     # The screen's result under the name the templates and the report command read (report.context's
     # `safety` key, as dynamics/cli/outputs.py uses it).
     context.update(safety={"flag": screen.flag, "reasons": list(screen.reasons)})
-    if couple and screen.flag:
-        # a handout both partners may read says only what happens next, nothing about either partner
-        context["intervention_groups"] = [g for g in context["intervention_groups"] if g["key"] == "both"]
+    if couple and screen.flag:   # nothing about either partner, and no picture of a shared pattern
         context["diagram"] = {"svg": None, "standalone": None, "note": None}
     if context["diagram"]["svg"]:
         context["diagram"]["svg"] = markupsafe.Markup(context["diagram"]["svg"])

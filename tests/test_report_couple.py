@@ -1,0 +1,158 @@
+"""Issue 14's report and handout checks: PDF, Markdown assessment, one ratio notation, chart colours, ranking."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dynamics.cli import cli as main
+from dynamics.case.model import load_case
+from dynamics.diagram.palette import PARTNER_COLOURS
+from dynamics.inference.assessment import assess
+from dynamics.output.charts import RATIO_MEANING
+from dynamics.output.pdf import browser
+from dynamics.output.present import as_markdown, as_text
+from dynamics.output.report import build_report, words
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+ALL = sorted(CASES.glob("*.yaml"))
+# any ratio written as digits: '1:14', '0.07 : 1', '5.0:1'; the one notation allowed is 'N : M' with spaces
+RATIO = re.compile(r"(?<![-\w.:])\d+(?:\.\d+)?\s*:\s*\d+(?:\.\d+)?\b")
+NOTATION = re.compile(r"^\d+(?:\.\d)? : \d+(?:\.\d)?$")
+needs_chromium = pytest.mark.skipif(browser() is None, reason="Chromium is not installed")
+
+
+def _report(name: str, audience: str):
+    case = load_case(CASES / name)
+    return build_report(case, assess(case), audience)
+
+
+def _visible_text(html: str) -> str:
+    """Return an HTML report's text without its style sheet, tags and SVG titles' times."""
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@needs_chromium
+@pytest.mark.parametrize("audience", ["clinician", "couple"])
+def test_report_writes_a_private_pdf(tmp_path, audience):
+    """report -o OUT.pdf writes a PDF, readable only by its owner, with a landscape page for the diagram."""
+    out = tmp_path / "r.pdf"
+    result = CliRunner().invoke(main, ["report", str(CASES / "rivera-okafor.yaml"), "-o", str(out),
+                                       "--audience", audience])
+    data = out.read_bytes()
+    assert (result.exit_code, data[:5], stat.S_IMODE(out.stat().st_mode)) == (0, b"%PDF-", 0o600)
+    assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + data.count(b"/Type/Page") >= 2
+
+
+@needs_chromium
+def test_the_same_case_prints_the_same_pdf(tmp_path):
+    """The PDF is dated with the assessment's date, not the moment it was printed: the same bytes each time."""
+    outs = [tmp_path / "one.pdf", tmp_path / "two.pdf"]
+    for out in outs:
+        assert CliRunner().invoke(main, ["report", str(CASES / "rivera-okafor.yaml"), "-o", str(out)]).exit_code == 0
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    assert b"/CreationDate (D:20261005000000+00'00')" in outs[0].read_bytes()
+
+
+def test_pdf_without_chromium_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    """Without Chromium the PDF is refused in one line, exit 2, and nothing is written."""
+    monkeypatch.setenv("DYNAMICS_CHROMIUM", "no-such-browser-here")
+    out = tmp_path / "r.pdf"
+    result = CliRunner().invoke(main, ["report", str(CASES / "rivera-okafor.yaml"), "-o", str(out)])
+    assert (result.exit_code, len(result.output.splitlines()), out.exists()) == (2, 1, False)
+    assert result.output.startswith("--output: cannot write a PDF: Chromium is not installed;")
+
+
+def test_pdf_refuses_a_symlink_as_output(tmp_path):
+    """The PDF goes through the same output checks as HTML: a symlink is not written through."""
+    target = tmp_path / "elsewhere.pdf"
+    target.write_bytes(b"keep")
+    link = tmp_path / "r.pdf"
+    link.symlink_to(target)
+    result = CliRunner().invoke(main, ["report", str(CASES / "rivera-okafor.yaml"), "-o", str(link)])
+    assert (result.exit_code, target.read_bytes()) == (2, b"keep")
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_markdown_assessment_carries_what_the_text_does(path):
+    """assess --format markdown has the judgements, the sessions' ratios, trends and 'set by clinician' the text has."""
+    assessment = assess(load_case(path))
+    text, markdown = as_text(assessment), as_markdown(assessment)
+    for marker in ("set by clinician", "Clinician's judgements", "since the previous session", "TO REVIEW"):
+        assert (marker.lower() in text.lower()) <= (marker.lower() in markdown.lower()), marker
+    for session in assessment.trends.sessions:
+        assert session.date.isoformat() in markdown
+    assert (RATIO_MEANING in markdown, sorted(RATIO.findall(text)) == sorted(RATIO.findall(markdown))) == (True, True)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_one_ratio_notation_everywhere(path):
+    """Every ratio in the text, Markdown, reports and handouts is written 'N : M', spaced."""
+    assessment = assess(load_case(path))
+    found = RATIO.findall(as_text(assessment)) + RATIO.findall(as_markdown(assessment))
+    for audience in ("clinician", "couple"):
+        result = build_report(load_case(path), assessment, audience)
+        found += RATIO.findall(_visible_text(result.html()))
+        found += RATIO.findall(result.markdown("d.svg", "t.svg"))
+        if result.trend_svg:
+            found += RATIO.findall(re.sub(r"<title>.*?</title>", "", result.trend_svg, flags=re.S))
+    odd = sorted({r for r in found if not NOTATION.match(r)} - {"12:30"})
+    assert odd == []
+
+
+def test_chart_draws_partners_in_the_diagram_colours_and_no_line_in_them():
+    """Each partner's panel in the chart carries that partner's diagram colour; no behaviour line uses either."""
+    svg = _report("rivera-okafor.yaml", "clinician").trend_svg
+    partner_hues = {c[0].lower() for c in PARTNER_COLOURS}
+    line_hues = {colour.lower() for colour, _ in words()["chart_lines"].values()}
+    assert (line_hues & partner_hues, all(c[2] in svg and c[0] in svg for c in PARTNER_COLOURS)) == (set(), True)
+
+
+def test_chart_keeps_the_band_label_clear_of_the_points():
+    """The 5 : 1 band's label sits above the plot; every point lies inside it."""
+    svg = _report("castillo-novak.yaml", "clinician").trend_svg
+    frame = re.search(r'<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"', svg)
+    top, bottom = float(frame.group(1)), float(frame.group(1)) + float(frame.group(2))
+    band = re.search(r'<text x="[\d.]+" y="([\d.]+)"[^>]*>5 : 1 and above', svg)
+    points = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)" r="4"', svg)]
+    assert float(band.group(1)) < top and points and all(top < y < bottom for y in points)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_handout_recommends_no_couples_therapy_and_frames_the_ratio(path):
+    """The handout never refers the couple to couples therapy, and says what its chart counts, with care."""
+    result = _report(path.name, "couple")
+    html, markdown = _visible_text(result.html()), result.markdown("d.svg", "t.svg")
+    for page in (html, markdown):
+        assert "couples therapist" not in page.replace("alongside couples sessions", "")
+        assert "couples-therapy-referral" not in page
+    ids = {i["id"] for i in result.context["interventions"]}
+    assert ids.isdisjoint(words()["clinician_only"])
+    if not result.flagged and result.context["progress"]["kind"] != "none":
+        assert "a moment counts more the more often it happened" in " ".join(markdown.split())
+
+
+@pytest.mark.parametrize("audience", ["clinician", "couple"])
+def test_interventions_are_ranked_with_the_first_few_set_apart(audience):
+    """The first two or three interventions are set apart as the ones to do now; the rest follow, in order."""
+    result = _report("rivera-okafor.yaml", audience)
+    now, rest = result.context["now"], [i for g in result.context["intervention_groups"] for i in g["items"]]
+    assert 2 <= len(now) <= 3 and not {i["id"] for i in now} & {i["id"] for i in rest}
+    priorities = [i["priority"] for i in result.context["interventions"]]
+    assert priorities == sorted(priorities, reverse=True)
+    first_few = result.html().split('class="now"', 1)[1].split("</ol>", 1)[0]
+    key = "couple_title" if audience == "couple" else "title"
+    assert [i[key] in first_few for i in now] == [True] * len(now)
+
+
+def test_couple_referral_is_rewritten_for_a_couples_therapists_tool():
+    """couples-therapy-referral keeps its id but speaks of individual or specialised help, not couples therapy."""
+    from dynamics.knowledge import files as knowledge
+    item = knowledge.read("interventions.yaml")["interventions"]["couples-therapy-referral"]
+    wording = " ".join(str(item[k]) for k in ("title", "couple_title", "description", "this_week", "couple_text"))
+    assert ("individual" in wording, "specialis" in wording, "Refer for EFT" in wording) == (True, True, False)
