@@ -138,7 +138,7 @@ def test_summary_counts_by_pairing_pattern_stage_and_safety():
         "4 cases: 3 assessed, 1 failed",
         "  pairing:      anxious-avoidant 2, secure-secure 1",
         "  pattern:      pursue-withdraw 2, none 1",
-        "  stage:        de-escalation 1, escalation 1, none 1",
+        "  stage:        (blank: no cycle to stage) 1, de-escalation 1, escalation 1",
         "  safety flag:  clear 2, flagged 1"]
 
 

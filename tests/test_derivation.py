@@ -59,3 +59,17 @@ def test_an_unknown_conclusion_is_one_line_with_a_suggestion():
     result = CliRunner().invoke(cli, ["explain", str(CASES / "rivera-okafor.yaml"), "cycle.patern"])
     assert (result.exit_code, result.output.strip().count("\n"), "did you mean 'cycle.pattern'?" in result.output) \
         == (2, 0, True)
+
+
+def test_all_four_horsemen_are_named_once_each():
+    """A rule matching three of a kind fires for every such three; its why names each one once
+    ({a|b|c}), not one list per variable ("contempt and criticism, criticism and defensiveness, ...")."""
+    from dynamics.case.model import parse_case
+    from dynamics.inference.assessment import assess
+    text = (CASES / "dubois-kaur.yaml").read_text(encoding="utf-8")
+    last = text.rindex("    observations:\n")
+    text = text[:last] + "    observations:\n      - {partner: B, behavior: stonewalling, frequency: often}\n" + \
+        text[last + len("    observations:\n"):]
+    risk = next(r for r in assess(parse_case(text, "four.yaml")).risks if r.id == "four-horsemen")
+    assert risk.why == ("Three or more of the Four Horsemen appear in the latest session: contempt, criticism, "
+                        "defensiveness and stonewalling.")

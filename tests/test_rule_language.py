@@ -202,3 +202,9 @@ def test_duplicate_key_in_any_knowledge_file(rules):
     path.write_text(text[:end] + "    title: again\n" + text[end:], encoding="utf-8")
     line = text.count("\n", 0, end) + 1
     assert refused("rules", "check").startswith(f"rules/interventions.yaml:{line}:5: key 'title' appears twice")
+
+
+def test_a_listed_placeholder_names_only_bound_variables(rules):
+    where = mistake(rules, "logic/80-risk.yaml", "session: {a|b|c}.", "session: {a|b|d}.", "session: {a|b|d}.")
+    line = refused("rules", "check")
+    assert line.startswith(where.rsplit(":", 1)[0]) and "why: {d} names no variable bound in 'when'" in line

@@ -39,10 +39,22 @@ def _render(value, attr: str | None, names: dict) -> str:
 
 
 def format_why(text: str, bindings: dict, names: dict) -> str:
-    """Fill {var}, {var.name} (partner name), {var.label} (behaviour) and {var.freq} in a why-template."""
+    """Fill {var}, {var.name} (partner name), {var.label} (behaviour) and {var.freq} in a why-template.
+
+    {a|b|c} lists the values of several variables together, each once: a rule that matches three of a
+    kind (three horsemen, say) and fires for every such three names all of them in one list, rather
+    than one list per variable.
+    """
     def fill(match):
-        name, attr = match.group(1), match.group(2)
-        if name not in bindings:
+        keys, attr = match.group(1).split("|"), match.group(2)
+        if not all(k in bindings for k in keys):
             return match.group(0)
-        return _render(bindings[name], attr, names)
-    return " ".join(re.sub(r"\{(\w+)(?:\.(name|label|freq))?\}", fill, text).split())
+        if len(keys) == 1:
+            return _render(bindings[keys[0]], attr, names)
+        values: list = []
+        for k in keys:
+            for v in bindings[k] if isinstance(bindings[k], list) else [bindings[k]]:
+                if v not in values:
+                    values.append(v)
+        return _render(values if len(values) > 1 else values[0], attr, names)
+    return " ".join(re.sub(r"\{(\w+(?:\|\w+)*)(?:\.(name|label|freq))?\}", fill, text).split())

@@ -15,7 +15,7 @@ from ..yamlnodes import Node
 _ORDERING = (">=", ">", "<=", "<")
 _TEST = re.compile(r"^\s*(\S+)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
 _VARIABLE = re.compile(r"^\?[A-Za-z_][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"\{(\w+)(?:\.(\w+))?\}")
+_PLACEHOLDER = re.compile(r"\{(\w+(?:\|\w+)*)(?:\.(\w+))?\}")   # {v}, {v.name}, {a|b|c}: the values of all
 _PLACEHOLDER_KINDS = {"name": "partner", "label": "behavior", "freq": "frequency"}
 _PLACEHOLDER_WHAT = {"name": "a partner", "label": "a behaviour", "freq": "a frequency"}
 RULE_KEYS = ("id", "description", "when", "then", "cf", "why", "sources", "fallback", "weigh")
@@ -296,7 +296,8 @@ class RuleReader:
     def why(self, node: Node) -> str:
         """Return a rule's why, checking that each placeholder names a bound variable of a fitting type."""
         text = as_text(self.file, node, "why")
-        for name, attr in _PLACEHOLDER.findall(text):
+        found = [(name, attr) for names, attr in _PLACEHOLDER.findall(text) for name in names.split("|")]
+        for name, attr in found:
             binding = self.vars.get(name)
             if binding is None:
                 self.fail(node, f"why: {{{name}}} names no variable bound in 'when'",

@@ -314,10 +314,14 @@ def to_jsonl(rows: Iterable[dict]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
+#: how the summary counts an empty cell (no stage: no cycle to stage), distinct from the label 'none'
+NO_VALUE = "(blank: no cycle to stage)"
+
+
 def _label(value: object) -> str:
     if isinstance(value, bool):
         return "flagged" if value else "clear"
-    return "none" if value is None else str(value)
+    return NO_VALUE if value is None else str(value)
 
 
 class Tally:
