@@ -154,7 +154,10 @@ def test_interview_shows_progress_hints_and_the_review(tmp_path):
               f"(Saved in {out}.)"]
     assert [w for w in wanted if w not in text] == []
     # the closing words say nothing of what was answered, and no command: a partner may be reading them
-    closing = text[text.rindex("Please check your answers"):].split("\n")[-4:]
+    review = text[text.rindex("Please check your answers"):]
+    assert vocabulary().behaviors["fear_of_partner"].couple_words not in review   # Maya said 'rarely'
+    assert "noted for your clinician" not in text and "Safety questions: answered" in review
+    closing = review.split("\n")[-4:]
     assert not any("safety" in line.lower() or "dynamics " in line for line in closing), closing
 
 

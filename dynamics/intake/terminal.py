@@ -94,9 +94,7 @@ def interview(q: Questionnaire, out: Path) -> None:
             say(f"  -> {exc}")
             on_screen = question.key
             continue
-        save_draft(q, out)
-        if question.key.startswith("s.") and q.answers[question.key] not in (None, "never"):
-            say(f"  {q.t[SCREEN]['noted']}")
+        save_draft(q, out)   # a safety answer gets no reply of its own: the screen may be seen by others
 
 
 def _command(q: Questionnaire, raw: str) -> bool:
@@ -165,14 +163,8 @@ def summary(q: Questionnaire, out: Path) -> str:
             lines.append(f"  {number[key]:>3}. {who}: {t['episode']['menu'].get(a[key], a[key].replace('_', ' '))}")
     else:
         lines.append(s["no_episode"])
-    noted = [k for k in number if k.startswith("s.") and a.get(k) not in (None, "never")]
-    if not a.get(SCREEN):
-        lines.append(s["safety_skipped"])
-    else:
-        lines.append(s["safety_noted"] if noted else s["safety_none"])
-        for key in noted:
-            _, pos, bid = key.split(".")
-            lines.append(f"  {number[key]:>3}. {names[int(pos) - 1]}: {vocab.behaviors[bid].couple_words}: {a[key]}")
+    # The safety answers are not repeated here: the summary is a screen someone else may see.
+    lines.append(s["safety_answered"] if a.get(SCREEN) else s["safety_skipped"])
     entered = [names[pos - 1] for pos in (1, 2) if a.get("ecr") and a.get(f"ecr.{pos}")
                and all(a.get(f"ecr.{pos}.{k}") for k, _, _ in q.ecr_chunks())]
     lines.append(s["ecr"].format(names=", ".join(entered)) if entered else s["no_ecr"])
