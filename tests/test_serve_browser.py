@@ -284,9 +284,10 @@ def test_each_partner_answers_privately_on_their_own_device(server, browser) -> 
     tablet_context = browser.new_context(viewport={"width": 820, "height": 1180})
     tablet = tablet_context.new_page()
     tablet.goto(links["Emre"])
-    _answer_step(tablet, {"screen.connect": "yes", "screen.pursue": "yes"})
-    tablet.wait_for_timeout(300)   # the page's script keeps each answer as it is given
-    tablet.reload()               # the tablet slept; the answers are still there
+    _answer_step(tablet, {"screen.connect": "yes"})
+    with tablet.expect_response(lambda r: r.request.method == "POST" and r.status == 204):
+        _answer_step(tablet, {"screen.pursue": "yes"})   # the page's script keeps each answer as it is given
+    tablet.reload()                                      # the tablet slept; the answers are still there
     assert tablet.is_checked('input[name="screen.pursue"][value="yes"]')
     _answer_step(tablet, {"screen.withdraw": "no", "screen.attack": "no", "screen.strain": "no"})
     tablet.click("button[value=next]")
