@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 
-from .dotlabels import attrs, bullets, esc, table, text
+from .dotlabels import BR, attrs, bullets, esc, table, text, wrap
 from .palette import GREY, HELP, NOTE, SAFETY
 
-KEY_SPACING = 4   # points between the key's cells
-TITLE_WIDTH = 80  # wider than any intervention title: titles stay whole, findable as written
+KEY_SPACING = 3   # points between the key's cells
+TITLE_WIDTH = 32  # intervention titles wrap at this many characters, so help boxes stay narrow
 
 
 def heading(g: dict, panel: str | None, key: list[str] | None = None) -> str:
     """Return the heading: title, subtitle, the safety panel when there is one, and the key, all centred."""
-    rows = [text(g.get("title", ""), 70, 26, bold=True, br="<BR/>")]
+    rows = [text(g.get("title", ""), 80, 19, bold=True, br="<BR/>")]
     if g.get("subtitle"):
-        rows.append(text(g["subtitle"], 90, 16, GREY, br="<BR/>"))
+        rows.append(text(g["subtitle"], 130, 13, GREY, br="<BR/>"))
     if panel:
         rows.append(panel)
     rows += key or []
@@ -30,9 +30,9 @@ def heading(g: dict, panel: str | None, key: list[str] | None = None) -> str:
 def safety_panel(d: dict, first_steps: list[str]) -> str:
     """Return the safety notice: a bordered yellow panel, with the steps that still apply."""
     line, fill, ink = SAFETY
-    parts = [text(d["heading"], 60, 20, ink, bold=True)]
-    parts += [text(part, 80, 15, ink) for part in d["label"].split(" · ")]
-    parts += [text(f"First step: {step}", 80, 15, ink, bold=True) for step in first_steps]
+    parts = [text(d["heading"], 70, 15, ink, bold=True)]
+    parts += [text(part, 90, 13, ink) for part in d["label"].split(" · ")]
+    parts += [text(f"First step: {step}", 90, 13, ink, bold=True) for step in first_steps]
     return (f'<TABLE BORDER="3" COLOR="{line}" BGCOLOR="{fill}" CELLBORDER="0" CELLPADDING="10">'
             f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{"".join(parts)}</TD></TR></TABLE>')
 
@@ -45,11 +45,11 @@ def key(partners, colours: dict, kinds) -> list[str]:
     first = []
     for pid, name in partners:
         line, fill, _ = colours[pid]
-        first.append(f'<TD BGCOLOR="{fill}" COLOR="{line}" BORDER="2" WIDTH="26" HEIGHT="18" '
+        first.append(f'<TD BGCOLOR="{fill}" COLOR="{line}" BORDER="2" WIDTH="20" HEIGHT="14" '
                      f'FIXEDSIZE="TRUE"> </TD>' + _key_words(name))
     marks = [_key_mark(mark, colour) + _key_words(words) for mark, colour, words in kinds]
     # Two rows when there is much to explain, so the key never sets the picture's width.
-    rows = [first + marks] if len(marks) < 3 else [first + marks[:1], marks[1:]]
+    rows = [first + marks]
     return [_fixed_row(row) for row in rows]
 
 
@@ -58,21 +58,21 @@ def _fixed_row(cells: list[str]) -> str:
     widths = [int(w) for cell in cells for w in re.findall(r'WIDTH="(\d+)"', cell)]
     width = sum(widths) + KEY_SPACING * (len(widths) + 1)
     inner = (f'<TABLE BORDER="0" CELLSPACING="{KEY_SPACING}" CELLPADDING="0" FIXEDSIZE="TRUE" '
-             f'WIDTH="{width}" HEIGHT="30"><TR>{"".join(cells)}</TR></TABLE>')
+             f'WIDTH="{width}" HEIGHT="18"><TR>{"".join(cells)}</TR></TABLE>')
     return inner
 
 
 def _key_words(words: str) -> str:
     """Return a key cell of words, sized to fit them."""
-    width = round(7.4 * len(words)) + 8  # about 7.4 points per character at 14 points
-    return (f'<TD ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="22">'
-            f'<FONT POINT-SIZE="14">{esc(words)}</FONT></TD>')
+    width = round(6.4 * len(words)) + 6  # about 6.4 points per character at 12 points
+    return (f'<TD ALIGN="LEFT" FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="16">'
+            f'<FONT POINT-SIZE="12">{esc(words)}</FONT></TD>')
 
 
 def _key_mark(mark: str, colour: str) -> str:
     """Return a key cell showing a kind of line."""
-    return (f'<TD FIXEDSIZE="TRUE" WIDTH="34" HEIGHT="22">'
-            f'<FONT POINT-SIZE="18" COLOR="{colour}">{mark}</FONT></TD>')
+    return (f'<TD FIXEDSIZE="TRUE" WIDTH="28" HEIGHT="16">'
+            f'<FONT POINT-SIZE="14" COLOR="{colour}">{mark}</FONT></TD>')
 
 
 def move(d: dict, name: str, colours: tuple, couple: bool) -> str:
@@ -86,8 +86,8 @@ def move(d: dict, name: str, colours: tuple, couple: bool) -> str:
                          40, 12, GREY, bold=True))
     elif not couple:
         rows.append(text(d["group"].upper(), 40, 12, GREY))
-    rows.append(text(f"{name} {d['label']}", 24, 20, ink, bold=True))
-    rows.append(bullets(d.get("items") or ("nothing seen yet",), 32, 15))
+    rows.append(text(f"{name} {d['label']}", 26, 15, ink, bold=True))
+    rows.append(bullets(d.get("items") or ("nothing seen yet",), 30, 13))
     faded = d["new"] or d.get("old")
     return attrs(label=table(rows), fillcolor="white" if faded else fill, color=line,
                  style="rounded,filled" + (",dashed" if d.get("old") else ""),
@@ -98,7 +98,7 @@ def card(layers: dict, name: str, colours: tuple, couple: bool) -> str:
     """Return one card for what may lie under a partner's move, the line drawn across it."""
     line, _, ink = colours
     title = f"What it may be like for {name}" if couple else f"{name}: {layers['perception']['position']}"
-    rows = [text(title, 36, 15, ink, bold=True)]
+    rows = [text(title, 50, 13, ink, bold=True)]
     rows += _layers(layers, ("perception", "surface"))
     words = "underneath: our best guess, yours to correct" if couple else "below the line: a hypothesis to check"
     rows.append(f'<FONT POINT-SIZE="12" COLOR="{line}"><I>– – – {esc(words)} – – –</I></FONT>')
@@ -109,23 +109,36 @@ def card(layers: dict, name: str, colours: tuple, couple: bool) -> str:
 
 def _layers(layers: dict, names) -> list[str]:
     """Return the rows of a card's layers that are present: a heading, then the words."""
-    return [text(layers[name]["heading"], 36, 13, GREY, bold=True) + text(layers[name]["label"], 36, 15)
-            for name in names if name in layers]
+    return [_layer(layers[name]["heading"], layers[name]["label"]) for name in names if name in layers]
+
+
+def _layer(heading: str, words: str, width: int = 50, size: int = 13) -> str:
+    """Return one layer as a run of text: its heading in grey bold, then the words on the same line."""
+    lines = wrap(f"{heading}: {words}", width)
+    lead = f"{heading}:"
+    first = lines[0]
+    if first.startswith(lead):
+        first = (f'<B><FONT COLOR="{GREY}">{esc(lead)}</FONT></B>{esc(first[len(lead):])}')
+    else:
+        first = esc(first)
+    body = BR.join([first] + [esc(line) for line in lines[1:]]) + BR
+    return f'<FONT POINT-SIZE="{size}">{body}</FONT>'
+
 
 
 def note(d: dict) -> str:
     """Return a note box: a heading, then each part of the note on its own line."""
     line, fill, ink = NOTE
-    rows = [text(d["heading"], 44, 16, ink, bold=True)]
-    rows += [text(part, 44, 15, ink) for part in d["label"].split(" · ")]
+    rows = [text(d["heading"], 50, 13, ink, bold=True)]
+    rows += [text(part, 50, 13, ink) for part in d["label"].split(" · ")]
     return attrs(label=table(rows), fillcolor=fill, color=line, shape="note", style="filled")
 
 
 def help_box(head: str, titles: list[str]) -> str:
     """Return a help box listing intervention titles under a heading (made plural for several)."""
     line, fill, ink = HELP
-    # Titles are never wrapped: each stays one line, readable and findable as written.
-    body = text(titles[0], TITLE_WIDTH, 15, ink, bold=True) if len(titles) == 1 else \
-        f'<FONT COLOR="{ink}"><B>{bullets(titles, TITLE_WIDTH, 15)}</B></FONT>'
+    # Long titles wrap (balanced, at spaces), so that a box of several stays narrow.
+    body = text(titles[0], TITLE_WIDTH, 13, ink, bold=True) if len(titles) == 1 else \
+        f'<FONT COLOR="{ink}"><B>{bullets(titles, TITLE_WIDTH, 13)}</B></FONT>'
     rows = [text(head, 30, 12, ink, bold=True), body]
     return attrs(label=table(rows), fillcolor=fill, color=line, style="rounded,filled", penwidth="2")

@@ -47,11 +47,11 @@ class _Writer:
         """Return the whole DOT text: settings, partners, notes, links, help, the row and the key."""
         self.emit("digraph cycle {")
         self.emit("\tgraph " + attrs(
-            layout=ENGINE, rankdir="TB", newrank="true", splines="true", nodesep="0.3", ranksep="0.4",
-            pad="0.4", bgcolor="white", fontname=FONT, labelloc="t", labeljust="c", label=self.heading()))
+            layout=ENGINE, rankdir="TB", newrank="true", splines="true", nodesep="0.2", ranksep="0.15",
+            pad="0.15", bgcolor="white", fontname=FONT, labelloc="t", labeljust="c", label=self.heading()))
         self.emit("\tnode " + attrs(fontname=FONT, shape="box", style="rounded,filled", penwidth="2",
-                                    margin="0.18,0.1"))
-        self.emit("\tedge " + attrs(fontname=FONT, fontsize="16", penwidth="2", arrowsize="1.1"))
+                                    margin="0.1,0.06"))
+        self.emit("\tedge " + attrs(fontname=FONT, fontsize="13", penwidth="2", arrowsize="1.1"))
         for pid in self.order:
             self.partner(pid)
         for node in self.nodes("note"):
@@ -150,7 +150,7 @@ class _Writer:
                              "xlabel": f" {words} ", "fontcolor": GREY}
                 else:
                     extra = {"color": line, "xlabel": f" {d['label']} ", "fontcolor": line}
-                self.emit(f"\t{q(u)} -> {q(v)} " + attrs(**extra, fontsize="14", penwidth="1.5",
+                self.emit(f"\t{q(u)} -> {q(v)} " + attrs(**extra, fontsize="12", penwidth="1.5",
                                                           constraint="false"))
                 done.add((u, v))
                 continue
@@ -164,7 +164,7 @@ class _Writer:
         label = f" {d['label']} "
         if back and not cut:
             self.emit(f"\t{q(via)} " + attrs(shape="plaintext", style="", margin="0", width="0",
-                                              height="0", fontsize="16", fontcolor=line, label=label))
+                                              height="0", fontsize="13", fontcolor=line, label=label))
         else:
             self.emit(f"\t{q(via)} " + attrs(shape="point", label="", style="filled",
                                               width="0.22" if cut else "0.01",
@@ -197,7 +197,7 @@ class _Writer:
         for node in new:
             under = [n for n in main if g.nodes[n]["partner"] == g.nodes[node]["partner"]]
             for target in under:
-                self.emit(f"\t{q(node)} -> {q(target)} " + attrs(style="invis", minlen="2", weight="5"))
+                self.emit(f"\t{q(node)} -> {q(target)} " + attrs(style="invis", minlen="1", weight="5"))
         if len(new) > 1:
             self.emit("\t{rank=same; " + "; ".join(q(n) for n in new) + "}")
         if len(row) > 1:

@@ -33,7 +33,7 @@ from .roles import lead_first, role_groups
 
 AUDIENCES = ("clinician", "couple")
 MOVING_STAGES = ("de-escalation", "restructuring", "consolidation")
-MAX_ITEMS = 4            # behaviours listed in one move box
+MAX_ITEMS = 3            # behaviours listed in one move box: the best evidenced
 SECONDARY_SHARE = 0.25   # a second group is drawn when it weighs at least this share of the main one
 
 
@@ -129,12 +129,23 @@ def _add_moves(graph, p: PartnerReading, audience, quotes, new_moves: bool, fadi
     for group in groups:
         if group != main and (weights[group] == 0 or (weights[group] < floor and group not in risked)):
             continue
-        behaviors = shown(seen(p, group), audience)[:MAX_ITEMS]
+        behaviors = _kept(shown(seen(p, group), audience), p.id, audience, quotes)
         items = tuple(wording.phrase(b, p.id, audience, quotes) for b in behaviors)
         new = group in bond and main not in bond
         graph.add_node(f"{p.id}:{group}", kind="move", partner=p.id, group=group, role=p.role,
                        label=wording.plain_move() if plain else vocab.groups[group].move, items=items, behaviors=tuple(behaviors),
                        primary=group == main, new=new, old=fading and group in loop)
+
+
+def _kept(behaviors: list[str], pid: str, audience: str, quotes) -> list[str]:
+    """Return the MAX_ITEMS best-evidenced behaviours; for the couple, one in their own quoted words is kept
+    in place of the last when it would otherwise be cut."""
+    kept = behaviors[:MAX_ITEMS]
+    if audience == "couple" and not any("\u201c" in wording.phrase(b, pid, audience, quotes) for b in kept):
+        own = [b for b in behaviors[MAX_ITEMS:] if "\u201c" in wording.phrase(b, pid, audience, quotes)]
+        if own:
+            kept = kept[:MAX_ITEMS - 1] + own[:1]
+    return kept
 
 
 def _add_below(graph, pid: str, voice_id: str, audience: str, pattern: str) -> None:
