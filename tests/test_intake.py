@@ -37,6 +37,7 @@ def behaviour_lines() -> list[str]:
                (1, "monitoring"): ["skip"], (2, "monitoring"): ["o", "back", "0"]}
     lines = []
     for _, behaviours in intake.sections():
+        lines.append("")   # the section's screening question: Enter takes its default, yes
         for bid in behaviours:
             for pos, answers in ((1, MAYA), (2, TOM)):
                 lines += special.get((pos, bid), [answers.get(bid, "n")])
@@ -364,3 +365,22 @@ def test_a_partner_answering_is_asked_about_themself_in_the_first_person(tmp_pat
     q.give(next(x for x in q.plan() if x.key == "respondent"), "3")
     assert {x.key: x.text for x in q.plan()}["b.1.bid"] == vocabulary().behaviors["bid"].question.format(
         name="Maya", other="Tom")
+
+
+def test_a_section_screened_out_is_not_walked_question_by_question(tmp_path):
+    """One partner answering meets each section's screening question first; 'no' drops that section's
+    questions (nothing is recorded for them), and an answers file that leaves it out answers yes."""
+    q = intake.Questionnaire()
+    for key, raw in (("p1.name", "Maya"), ("p1.id", "A"), ("p2.name", "Tom"), ("p2.id", "B"), ("respondent", "1")):
+        q.give(next(x for x in q.plan() if x.key == key), raw)
+    before = len(q.numbered())
+    screen = next(x for x in q.plan() if x.key == "screen.attack")
+    assert "Tom" in screen.text and screen.default == "yes"
+    q.give(screen, "no")
+    attack = [b for b in vocabulary().in_group("attack")]
+    assert not [x for x in q.plan() if x.key.startswith("b.") and x.key.rsplit(".", 1)[1] in attack]
+    assert len(q.numbered()) == before - 2 * len(attack)
+    # both partners answering together are asked everything, as before
+    q.reopen("respondent")
+    q.give(next(x for x in q.plan() if x.key == "respondent"), "3")
+    assert not [x for x in q.plan() if x.key.startswith("screen.")]

@@ -115,7 +115,22 @@ class Questionnaire:
         return b.question.format(name=names[pos - 1], other=names[2 - pos])
 
     def _behaviours(self) -> list[Question]:
-        return [q for sid, behaviours in sections() for q in self._frequency_questions(sid, behaviours, "b")]
+        """Each section's screening question (when one partner answers), then its questions unless the
+        answer was no: a section that does not happen between them is not walked question by question.
+        An answers file that leaves a screening question out answers it yes (its default)."""
+        texts_of = {x["id"]: x for x in self.t["sections"]}
+        qs = []
+        for sid, behaviours in sections():
+            screen = texts_of[sid].get("screen")
+            respondent = self.answers.get("respondent")
+            if screen and respondent in ("1", "2"):   # the screening texts speak to one partner
+                other = self.names()[1] if respondent == "1" else self.names()[0]
+                qs.append(self._q(f"screen.{sid}", screen.format(other=other), read_yes_no, sid,
+                                  choices="yes/no", default="yes"))
+                if self.answers.get(f"screen.{sid}") is False:
+                    continue
+            qs += self._frequency_questions(sid, behaviours, "b")
+        return qs
 
     def _episode(self) -> list[Question]:
         e = self.t["episode"]
