@@ -82,19 +82,23 @@ def file_kind(info: os.stat_result) -> str:
 
 
 def read_file(path: str | os.PathLike, *, error: type[DynamicsError] = CaseError, what: str = "case file",
-              hint: str = "check the path", limit: int = MAX_BYTES, name: str | None = None) -> bytes:
+              hint: str = "check the path", limit: int = MAX_BYTES, name: str | None = None,
+              follow_links: bool = True) -> bytes:
     """Return the bytes of a regular file of at most limit bytes, refusing anything else in one located line.
 
     Every file dynamics reads goes through here. A named pipe, a device or a socket is refused before
     it is read (opening a FIFO would wait for a writer forever): the path is checked first, then opened
     without blocking and checked again through the open file, so a swap in between is caught too.
-    name is the path as messages show it (default: path).
+    name is the path as messages show it (default: path). With follow_links=False a symbolic link is
+    refused too, and the open does not follow one swapped in meanwhile (the workspace reads only the
+    files inside the folder it serves).
     """
     name = name or str(path)
+    nofollow = 0 if follow_links else getattr(os, "O_NOFOLLOW", 0)
     try:
-        info = os.stat(path)
+        info = os.stat(path) if follow_links else os.lstat(path)
         if stat.S_ISREG(info.st_mode):
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0) | nofollow)
         else:
             fd = None
     except FileNotFoundError:

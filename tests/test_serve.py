@@ -356,3 +356,23 @@ def test_serve_says_when_its_port_is_taken() -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.strip() == (f"--port: cannot listen on 127.0.0.1:{port} (Address already in use); "
                                    "choose another --port, or 0 for any free one")
+
+
+def test_the_workspace_never_reads_a_case_through_a_link(tmp_path: Path) -> None:
+    """A link swapped in for a case after the folder was scanned is refused as it is read, in one line."""
+    from dynamics.errors import CaseError
+    from dynamics.serve.caseload import read_bytes
+    (tmp_path / "c.yaml").symlink_to(CASES / "rivera-okafor.yaml")
+    with pytest.raises(CaseError) as refused:
+        read_bytes(tmp_path / "c.yaml", "c.yaml")
+    assert str(refused.value).startswith("c.yaml: is a symbolic link, not a regular file")
+
+
+def test_a_forged_partner_in_the_session_form_is_refused_by_the_writer(client: TestClient, folder: Path) -> None:
+    path = folder / "rivera-okafor.yaml"
+    before = path.read_bytes()
+    hidden = form_fields(client.get("/case/rivera-okafor.yaml").text, "/write/session/rivera-okafor.yaml")
+    answer = client.post("/write/session/rivera-okafor.yaml", data={
+        **hidden, "date": "2026-10-19", "covered": "all", "obs.Z.bid": "often"})
+    assert answer.status_code == 400 and "Not saved:" in answer.text and "Z" in answer.text
+    assert path.read_bytes() == before

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..case.model import PARTNER_ID, Case
 from ..case.instruments import ECR_R_ITEMS
 from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_text
-from .questions import SCREEN, read_yes_no, screened, sections, shown, texts
+from .questions import SCREEN, asked_in_person, read_yes_no, screened, sections, shown, texts
 from ..knowledge.vocabulary import vocabulary
 
 
@@ -109,9 +109,7 @@ class Questionnaire:
         names, b = self.names(), self.vocab.behaviors[bid]
         respondent = self.answers.get("respondent")
         if respondent in ("1", "2") and b.ask_self and b.ask_partner:
-            if respondent == str(pos):
-                return b.ask_self.format(other=names[2 - pos])
-            return b.ask_partner.format(name=names[pos - 1])
+            return asked_in_person(bid, respondent == str(pos), names[2 - int(respondent)])  # the other's name
         return b.question.format(name=names[pos - 1], other=names[2 - pos])
 
     def _behaviours(self) -> list[Question]:

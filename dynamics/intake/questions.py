@@ -46,6 +46,13 @@ class Question:
     asked: bool = True   # False: filled in with its default at a terminal (ids, the date), unless reopened
 
 
+def asked_in_person(behavior: str, about_self: bool, other: str) -> str:
+    """Return a behaviour's question put to a partner answering alone: about themself in the first person
+    ("how often do you ...", naming the other partner), or about the other by name."""
+    b = vocabulary().behaviors[behavior]
+    return b.ask_self.format(other=other) if about_self else b.ask_partner.format(name=other)
+
+
 def texts() -> dict:
     """Return the questionnaire's texts from rules/intake.yaml."""
     return knowledge.read("intake.yaml")

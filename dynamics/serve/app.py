@@ -269,9 +269,7 @@ async def write(request: Request) -> Response:
     if path is None:
         return ws.render("missing.html.j2", 404, name=name)
     try:
-        case_now, _ = await run_in_threadpool(load, path, name)
-        note = await run_in_threadpool(submit, kind, path, values, ws.by, values.get("base") or "",
-                                       case_now.partner_ids)
+        note = await run_in_threadpool(submit, kind, path, values, ws.by, values.get("base") or "")
     except ChangedSince:
         message = ("The case file changed on disk after this page was opened (another window or "
                    "person wrote to it), so nothing was written. The page below shows the case as it is "

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..case.model import Case, parse_case
-from ..errors import CaseError, DynamicsError
+from ..errors import DynamicsError
 from ..record.transaction import digest
-from ..yamlnodes import MAX_BYTES
+from ..yamlnodes import read_file
 
 SUFFIXES = (".yaml", ".yml")
 #: at most this many changed files are assessed while a page waits; more go to the background
@@ -31,35 +31,9 @@ INLINE = 8
 
 
 def read_bytes(path: Path, name: str) -> bytes:
-    """Return a case file's bytes, refusing (as one located line) anything but a readable regular file.
-
-    Opened without following a symbolic link and without blocking, so a named pipe planted in the
-    folder cannot hang the server.
-    """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise CaseError("no longer exists", file=name, hint="it was moved or deleted; reload the caseload") from None
-    except PermissionError:
-        raise CaseError("cannot be read (permission denied)", file=name,
-                        hint="check the file's permissions") from None
-    except OSError as exc:
-        raise CaseError(f"cannot be read ({exc.strerror or exc})", file=name,
-                        hint="name a regular .yaml file, not a link or a device") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CaseError("is not a regular file", file=name, hint="keep only case files under this name")
-        chunks, size = [], 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    """Return a case file's bytes: a regular file inside the folder, never through a link (one located
+    line otherwise, as every command gives)."""
+    return read_file(path, name=name, follow_links=False, hint="it may have been moved; reload the caseload")
 
 
 def load(path: Path, name: str) -> tuple[Case, str]:

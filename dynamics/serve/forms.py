@@ -57,17 +57,14 @@ def _episode_steps(form: Mapping[str, str]) -> list[tuple[str, str]]:
     return steps
 
 
-def session_parts(form: Mapping[str, str], partners: tuple[str, ...]) -> dict:
-    """Return the observations, episode and covered groups a session form holds."""
+def session_parts(form: Mapping[str, str]) -> dict:
+    """Return the observations, episode and covered groups a session form holds (the writer checks them)."""
     observations = []
     prefix = f"{OBSERVATION}."
     for key, frequency in form.items():
         if not key.startswith(prefix) or not (frequency or "").strip():
             continue
         pid, _, behavior = key[len(prefix):].partition(".")
-        if pid not in partners:
-            raise InputError(f"the form names an unknown partner '{pid}'", file="the session",
-                             hint="reload the page and enter the session again")
         row = {"partner": pid, "behavior": behavior, "frequency": frequency.strip()}
         source = _text(form, f"source.{pid}")
         if source:
@@ -93,8 +90,8 @@ def session_parts(form: Mapping[str, str], partners: tuple[str, ...]) -> dict:
     return {"observations": observations, "episodes": episodes, "covered": covered}
 
 
-def _session(path: Path, form: Mapping[str, str], by: str, partners: tuple[str, ...]) -> Annotation:
-    parts = session_parts(form, partners)
+def _session(path: Path, form: Mapping[str, str], by: str) -> Annotation:
+    parts = session_parts(form)
     day = _date(form, "date", "the session date") or dt.date.today()
     added = writer.add_session(path, day, parts["observations"], parts["episodes"], by=by,
                                covered=parts["covered"])
@@ -123,12 +120,9 @@ FORMS: dict[str, Callable[..., Annotation]] = {
 }
 
 
-def submit(kind: str, path: Path, form: Mapping[str, str], by: str, base: str,
-           partners: tuple[str, ...]) -> Annotation:
+def submit(kind: str, path: Path, form: Mapping[str, str], by: str, base: str) -> Annotation:
     """Apply one form to the case at path, only if the file's content still has digest `base`."""
     if kind not in FORMS:
         raise InputError(f"unknown form '{kind}'", file="the form", hint="reload the page")
     with unchanged_since(base):
-        if kind == "session":
-            return _session(path, form, by, partners)
         return FORMS[kind](path, form, by)

@@ -1,13 +1,15 @@
 """The routes of the private partner intake, and the clinician's side of it (links, a new couple).
 
 A partner reaches only `/intake/TOKEN` and the form's stylesheet and script (`/intake/asset/...`): the
-gate lets these through without the workspace token, and every answer here also ends any workspace session in that browser (the cookie
-is cleared), so a tablet handed over in the room cannot wander into the caseload.
+gate lets these through without the workspace token, and every answer here also ends any workspace
+session in that browser (the cookie is cleared), so a tablet handed over in the room cannot wander into
+the caseload.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import urllib.parse
 from importlib import resources
 
@@ -21,6 +23,7 @@ from .caseload import load
 from .links import State
 from .security import COOKIE, CSRF_FIELD
 
+log = logging.getLogger(__name__)
 LINK_STATUS = {State.USED: 410, State.EXPIRED: 410, State.UNKNOWN: 404}
 
 
@@ -158,8 +161,7 @@ async def _send(request: Request, token: str, link, people) -> Response:
                                 f"intake questionnaire ({name})")
     except (DynamicsError, LookupError, OSError) as err:
         ws.links.finish(token, sent=False)
-        import logging
-        logging.getLogger(__name__).error("an intake could not be saved: %s", type(err).__name__)
+        log.error("an intake could not be saved: %s", type(err).__name__)
         return _render(request, token, link, people, "check", form.words()["not_saved"])
     ws.links.finish(token, sent=True)
     page = ws.templates.get_template("intake_thanks.html.j2").render(w=form.words())

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..intake.flow import observed
-from ..intake.questions import Invalid, read_frequency, sections, texts
+from ..intake.questions import Invalid, asked_in_person, read_frequency, sections, texts
 from ..knowledge.vocabulary import vocabulary
 
 SCREEN_ANSWERS = ("yes", "unsure", "no")
@@ -38,13 +38,8 @@ def words() -> dict:
 
 
 def _asks(behaviours, name: str, other: str) -> list[Ask]:
-    vocab = vocabulary()
-    result = []
-    for bid in behaviours:
-        b = vocab.behaviors[bid]
-        result.append(Ask(f"self.{bid}", b.ask_self.format(other=other), bid, True))
-        result.append(Ask(f"other.{bid}", b.ask_partner.format(name=other), bid, False))
-    return result
+    return [Ask(f"{'self' if about_self else 'other'}.{bid}", asked_in_person(bid, about_self, other), bid, about_self)
+            for bid in behaviours for about_self in (True, False)]
 
 
 def everyday(other: str) -> list[dict]:
