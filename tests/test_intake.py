@@ -31,24 +31,32 @@ TOM = {"bid": "rarely", "withdrawal": "often", "stonewalling": "sometimes", "dis
 ECR_MAYA = [5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6] + [2, 3] * 9
 
 
+def checklists() -> list[tuple[str, tuple[str, ...]]]:
+    """Return the questionnaire's checklists (id, behaviours) in the order asked."""
+    return intake.Questionnaire().checklists()
+
+
+def picked_lines(behaviours: tuple[str, ...], answers: dict[str, str], special: dict, pos: int) -> list[str]:
+    """Return what a person types for one partner's checklist: the numbers of the moves that happen (or
+    'none'), then the answer to each move's 'how often'."""
+    ticked = [b for b in behaviours if answers.get(b, "never") != "never" or (pos, b) in special]
+    lines = [" ".join(str(behaviours.index(b) + 1) for b in ticked) or "none"]
+    return lines + [x for b in ticked for x in special.get((pos, b), [answers.get(b)])]
+
+
 def behaviour_lines() -> list[str]:
-    """Return the typed answers to the behaviour questions, with a typo, a skip and a back on the way."""
+    """Return the typed answers to the section checklists, with a typo, a skip and a back on the way."""
     special = {(1, "bid"): ["sometimez", "s"], (2, "bid"): ["1"],
                (1, "monitoring"): ["skip"], (2, "monitoring"): ["o", "back", "0"]}
-    lines = []
-    for _, behaviours in intake.sections():
-        lines.append("")   # the section's screening question: Enter takes its default, yes
-        for bid in behaviours:
-            for pos, answers in ((1, MAYA), (2, TOM)):
-                lines += special.get((pos, bid), [answers.get(bid, "n")])
-    return lines
+    return [line for lid, behaviours in checklists() if lid != "private"
+            for pos, answers in ((1, MAYA), (2, TOM)) for line in picked_lines(behaviours, answers, special, pos)]
 
 
 def script() -> list[str]:
     """Return every line a person types for the reference interview, mistakes included."""
     basics = ["", "Maya", "maya", "Tom", "5", "1", "2 years", "back", "30", "yes"]   # ids and the date filled in
     episode = ["yes", "Saturday plans", "1", "1", "Tom", "3", "1", "99", "7", "", "13", "done"]
-    safety = ["yes", "n", "n", "n", "n", "n", "n", "r", "n"]
+    safety = ["yes", "none", "none", "n", "n", "n", "n", "n", "n", "r", "n"]   # private lists, then the screen
     ecr = ["yes", "yes", "5 6 5 6 5 6 5 6", "5 6 5 6 5 6 5 6 5", "656565656",
            "2,3,2,3,2,3,2,3,2", "3 2 3 2 3 2 3 2 3", "no"]
     review = ["maybe", "back", "", "yes"]
@@ -87,7 +95,12 @@ def test_every_behaviour_has_its_question():
                 if "{name}" not in b.question or
                 {f[1] for f in string.Formatter().parse(b.question) if f[1]} - allowed]
     asked = [bid for _, bids in intake.sections() for bid in bids] + list(vocab.in_group("safety"))
-    assert (problems, sorted(asked)) == ([], sorted(vocab.behaviors))
+    # every move of a checklist has its line there, naming the other partner only as {other} or {others}
+    listed = [bid for _, bids in checklists() for bid in bids]
+    unlisted = [bid for bid in listed if not vocab.behaviors[bid].listed or vocab.behaviors[bid].listed[0].isupper()
+                or {f[1] for f in string.Formatter().parse(vocab.behaviors[bid].listed) if f[1]} - {"other", "others"}]
+    assert (problems, sorted(asked), unlisted, sorted(listed + list(vocab.in_group("safety")))) == (
+        [], sorted(vocab.behaviors), [], sorted(vocab.behaviors))
 
 
 def test_episode_menu_offers_known_moves_without_safety_items():
@@ -147,7 +160,7 @@ def test_interview_shows_progress_hints_and_the_review(tmp_path):
     """The terminal shows progress, re-asks bad answers with a hint and reviews before saving."""
     out = tmp_path / "maya-tom.yaml"
     text = run(["intake", "-o", str(out)], script()).output
-    wanted = ["Question 1 of 94.", "the two partners need different names here",
+    wanted = ["Question 1 of 28.", "the two partners need different names here",
               "type a number from 1 to 4", "[24] >", "did you mean 'sometimes'? Answer with never, rarely",
               "Move 3: what did Maya do?", "type a number from 1 to 18",
               "enter 9 numbers from 1 to 7; you entered 8", "Please check your answers",
@@ -157,7 +170,7 @@ def test_interview_shows_progress_hints_and_the_review(tmp_path):
     # the closing words say nothing of what was answered, and no command: a partner may be reading them
     review = text[text.rindex("Please check your answers"):]
     assert vocabulary().behaviors["fear_of_partner"].couple_words not in review   # Maya said 'rarely'
-    assert "noted for your clinician" not in text and "Safety questions: answered" in review
+    assert "noted for your clinician" not in text and "Private questions: answered" in review
     closing = review.split("\n")[-4:]
     assert not any("safety" in line.lower() or "dynamics " in line for line in closing), closing
 
@@ -174,7 +187,7 @@ def test_answers_file_gives_the_same_bytes_as_the_interview(tmp_path):
     assert (first.exit_code, second.exit_code, scripted.read_bytes()) == (0, 0, typed.read_bytes())
 
 
-@pytest.mark.parametrize("cut", [3, 40, 101, 120])
+@pytest.mark.parametrize("cut", [3, 25, 48, 60])
 def test_draft_survives_end_of_input_and_resumes(tmp_path, cut):
     """Input ending mid-way keeps a draft; the next run resumes it and writes the same file."""
     (tmp_path / "whole").mkdir()
@@ -355,7 +368,8 @@ def test_a_partner_answering_is_asked_about_themself_in_the_first_person(tmp_pat
     """Maya answering: 'how often do you ...' about herself and 'how often does Tom ...' about him; both
     together or a clinician: each partner by name."""
     q = intake.Questionnaire()
-    for key, raw in (("p1.name", "Maya"), ("p1.id", "A"), ("p2.name", "Tom"), ("p2.id", "B"), ("respondent", "1")):
+    for key, raw in (("p1.name", "Maya"), ("p1.id", "A"), ("p2.name", "Tom"), ("p2.id", "B"), ("respondent", "1"),
+                     ("months", "12"), ("living", "yes"), ("date", ""), ("pick.connect.1", "1"), ("pick.connect.2", "1")):
         q.give(next(x for x in q.plan() if x.key == key), raw)
     asked = {x.key: x.text for x in q.plan()}
     assert asked["b.1.bid"] == vocabulary().behaviors["bid"].ask_self.format(other="Tom")
@@ -367,20 +381,96 @@ def test_a_partner_answering_is_asked_about_themself_in_the_first_person(tmp_pat
         name="Maya", other="Tom")
 
 
-def test_a_section_screened_out_is_not_walked_question_by_question(tmp_path):
-    """One partner answering meets each section's screening question first; 'no' drops that section's
-    questions (nothing is recorded for them), and an answers file that leaves it out answers yes."""
+# A typical couple in a pursue-withdraw loop, as the partner who pursues would describe it; everything
+# not listed is never.
+TYPICAL_SELF = {"bid": "often", "repair_attempt": "sometimes", "appreciation": "sometimes", "pursuit": "often",
+                "reassurance_seeking": "often", "protest": "sometimes", "criticism": "sometimes",
+                "resentment": "sometimes", "one_sided_effort": "often"}
+TYPICAL_OTHER = {"bid": "rarely", "turning_toward": "sometimes", "steady_presence": "sometimes",
+                 "withdrawal": "often", "stonewalling": "sometimes", "distancing": "often",
+                 "low_disclosure": "often", "defensiveness": "sometimes"}
+
+
+def test_a_typical_couple_answers_well_under_half_of_the_questions(tmp_path):
+    """One partner of a typical couple answering in the terminal meets under 50 questions, under half of
+    what walking every move about each partner would ask, and the case says the same as an answers
+    file that gives every move (moves left unticked are recorded as never)."""
+    lines = ["Maya", "Tom", "1", "2 years", "yes"]
+    lines += [x for lid, behaviours in checklists() if lid != "private"
+              for pos, said in ((1, TYPICAL_SELF), (2, TYPICAL_OTHER)) for x in picked_lines(behaviours, said, {}, pos)]
+    lines += ["no", "yes", "none", "none"] + ["n"] * 8 + ["no", "yes"]   # no episode; private part; no ECR-R
+    out = tmp_path / "typed" / "maya-tom.yaml"
+    out.parent.mkdir()
+    result = run(["intake", "-o", str(out)], lines)
+    asked = {int(n) for n in __import__("re").findall(r"Question (\d+) of", result.output)}
+    every = intake.Questionnaire()
+    for key, raw in (("p1.name", "Maya"), ("p2.name", "Tom"), ("respondent", "1")):
+        every.give(next(x for x in every.plan() if x.key == key), raw)
+    for x in iter(every.pending, None):
+        every.give(x, {"months": "24", "living": "yes", "safety": "yes", "episode": "no", "ecr": "no"}.get(
+            x.key, "all" if x.key.startswith("pick.") else x.default or "n"))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({
+        "respondent": "A", "partners": [{"id": "A", "name": "Maya"}, {"id": "B", "name": "Tom"}],
+        "relationship": {"months_together": 24, "living_together": True},
+        "answers": {pid: {b: said.get(b, "never") for _, bids in intake.sections() for b in bids}
+                    for pid, said in (("A", TYPICAL_SELF), ("B", TYPICAL_OTHER))},
+        "safety": {pid: {b: "never" for b in vocabulary().in_group("safety")} for pid in ("A", "B")}}), encoding="utf-8")
+    (tmp_path / "file").mkdir()
+    second = run(["intake", "-o", str(tmp_path / "file" / "maya-tom.yaml"), "--answers", str(answers)])
+    assert (result.exit_code, second.exit_code, max(asked) < 50, 2 * max(asked) < len(every.numbered()),
+            out.read_bytes()) == (0, 0, True, True, (tmp_path / "file" / "maya-tom.yaml").read_bytes()), \
+        (max(asked), len(every.numbered()), result.output[-600:])
+
+
+def test_a_checklist_reads_numbers_runs_none_and_all_and_explains_a_mistake():
+    """A checklist takes '1 4 6', '1,4', '2-5', none or all; anything else is re-asked with the way to answer."""
+    read = intake.Questionnaire()._checklist("connect", checklists()[0][1], "connect")[0].read
+    n = len(checklists()[0][1])
+    assert ([list(read(x)) for x in ("1 4 6", "6,1", "2-4", "none", "all")], str(read("none")), str(read("3 1"))) == (
+        [[1, 4, 6], [1, 6], [2, 3, 4], [], list(range(1, n + 1))], "none", "1 3")
+    for bad in ("x", str(n + 1), "3-1", ""):
+        with pytest.raises(intake.Invalid, match="type the numbers of those that happen"):
+            read(bad)
+
+
+def test_trust_and_outside_attention_are_asked_in_the_private_part(tmp_path):
+    """The moves the vocabulary marks private are in no section's checklist: they are listed after the
+    question about privacy, with the safety screen, and a skip there asks none of them. The summary,
+    a screen others may see, repeats none of them. An answers file that gives them opens the private part."""
+    private = {b for b, x in vocabulary().behaviors.items() if x.private}
     q = intake.Questionnaire()
-    for key, raw in (("p1.name", "Maya"), ("p1.id", "A"), ("p2.name", "Tom"), ("p2.id", "B"), ("respondent", "1")):
+    for key, raw in (("p1.name", "Maya"), ("p2.name", "Tom"), ("respondent", "1")):
         q.give(next(x for x in q.plan() if x.key == key), raw)
-    before = len(q.numbered())
-    screen = next(x for x in q.plan() if x.key == "screen.attack")
-    assert "Tom" in screen.text and screen.default == "yes"
-    q.give(screen, "no")
-    attack = [b for b in vocabulary().in_group("attack")]
-    assert not [x for x in q.plan() if x.key.startswith("b.") and x.key.rsplit(".", 1)[1] in attack]
-    assert len(q.numbered()) == before - 2 * len(attack)
-    # both partners answering together are asked everything, as before
-    q.reopen("respondent")
-    q.give(next(x for x in q.plan() if x.key == "respondent"), "3")
-    assert not [x for x in q.plan() if x.key.startswith("screen.")]
+    lines = {vocabulary().behaviors[b].listed.format(other=o, others=s) for b in private
+             for o, s in (("Tom", "Tom's"), ("you", "your")) if vocabulary().behaviors[b].listed}
+    early = [x.key for x in q.plan() if x.key.startswith("pick.") and any(line in x.text for line in lines)]
+    listed = [b for lid, bids in q.checklists() if lid != "private" for b in bids]
+    assert (early, private & set(listed), private - set(listed) <= set(dict(q.checklists())["private"])
+            | {b for b in private if vocabulary().behaviors[b].group == "safety"}) == ([], set(), True)
+    for x in iter(q.pending, None):
+        if x.key == "safety":
+            break
+        q.give(x, "none" if x.key.startswith("pick.") else {"months": "12"}.get(x.key, x.default or "no"))
+    q.give(x, "skip")
+    assert [x.key for x in q.plan() if x.key.startswith("pick.private")] == []
+    q.reopen("safety")
+    q.give(next(x for x in q.plan() if x.key == "safety"), "yes")
+    mine = next(x for x in q.plan() if x.key == "pick.private.1")
+    assert (mine.section, "Tom's trust" in mine.text) == ("safety", True)
+    q.give(mine, "1")
+    follow = q.pending()
+    q.give(follow, "often")
+    for x in iter(q.pending, None):
+        q.give(x, "none" if x.key.startswith("pick.") else x.default or "n")
+    from dynamics.intake.terminal import summary
+    shown = summary(q, tmp_path / "c.yaml")
+    betrayal = vocabulary().behaviors[follow.key.split(".")[2]]
+    assert (follow.key.split(".")[2] in private, betrayal.couple_words in shown,
+            q.frequency(1, betrayal.id)) == (True, False, "often")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\n"
+                       "answers: {B: {outside_attention: often}}\nsafety: skip\n", encoding="utf-8")
+    result = run(["intake", "-o", str(tmp_path / "c.yaml"), "--answers", str(answers)])
+    seen = [(o.partner, o.behavior, o.frequency) for o in load_case(tmp_path / "c.yaml").sessions[0].observations]
+    assert (result.exit_code, seen) == (0, [("B", "outside_attention", "often")])

@@ -108,6 +108,9 @@ def load_answers(path: Path, q: Questionnaire) -> tuple[dict[str, Supplied], str
     _episode_answers(r, top.get("episode"))
     _ecr_answers(r, top.get("ecr_r"))
     _safety_answers(r, top.get(SCREEN))
+    private = [s for key, s in r.out.items() if key.startswith("b.") and vocabulary().behaviors[key.split(".")[2]].private]
+    if private:   # trust and outside attention are asked in the private part: giving them opens it
+        r.given(SCREEN, "yes", top["answers"], "answers")
     case_id = None
     if "case_id" in top:
         r.put("case_id", top["case_id"], "case_id")
@@ -194,7 +197,7 @@ def _safety_answers(r: _AnswersReader, node) -> None:
     if node is None:
         return
     if node.kind == "scalar" and str(node.value).lower() in ("skip", "skipped"):
-        r.given(SCREEN, SKIP, node, SCREEN)
+        r.given(SCREEN, SKIP, node, SCREEN)   # opened all the same when private answers are given: each screen item is then skipped
         return
     r.given(SCREEN, "yes", node, SCREEN)
     for pid, answers in r.mapping(node, SCREEN).items():
@@ -211,7 +214,8 @@ def apply_answers(q: Questionnaire, supplied: dict[str, Supplied], filename: str
                 raise InputError(f"the answers file has no '{question.key}'", file=filename, line=1, column=1,
                                  hint="add 'respondent:' with a partner id, both or clinician"
                                  if question.key == "respondent" else "see the answers format in the README")
-            entry = Supplied(question.default if question.default is not None else SKIP, question.key)
+            fallback = question.unstated if question.unstated is not None else question.default
+            entry = Supplied(fallback if fallback is not None else SKIP, question.key)
         try:
             q.give(question, entry.raw)
         except Invalid as exc:

@@ -98,8 +98,7 @@ def collect(q: Questionnaire) -> Answers:
     else:
         partners = (Partner(ids[0], names[0]), Partner(ids[1], names[1]))
 
-    observations = observed(ids, respondent,
-                            lambda pos, bid: a.get(f"s.{pos}.{bid}") if screened(bid) else a.get(f"b.{pos}.{bid}"))
+    observations = observed(ids, respondent, q.frequency)
     episodes = ()
     if a.get("episode"):
         steps = []
@@ -120,7 +119,8 @@ def collect(q: Questionnaire) -> Answers:
     session = Session(a["date"], tuple(observations), episodes, {"ecr_r": ecr} if ecr else {})
     relationship = Relationship(a.get("months"), a.get("living")) if q.existing is None else Relationship()
     who = {"1": ids[0], "2": ids[1]}.get(respondent, respondent)
-    return Answers(partners, relationship, session, who, "answered" if a.get(SCREEN) else "skipped")
+    screen = any(q.frequency(pos, bid) for pos in (1, 2) for bid in q.vocab.behaviors if screened(bid))
+    return Answers(partners, relationship, session, who, "answered" if screen else "skipped")
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ from collections.abc import Callable
 
 from ..case.model import PARTNER_ID, Case
 from ..case.instruments import ECR_R_ITEMS
-from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_text
+from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_picks, read_text
 from .questions import SCREEN, asked_in_person, read_yes_no, screened, sections, shown, texts
+
+#: the checklist of the private part: the behaviours the vocabulary marks private, outside the safety screen
+PRIVATE = "private"
 from ..knowledge.vocabulary import vocabulary
 
 
@@ -58,18 +61,43 @@ class Questionnaire:
         return self._basics() + self._behaviours() + self._episode() + self._safety() + self._ecr()
 
     def expected(self, plan: list[Question]) -> int:
-        """Return how many questions to expect: those asked, plus the safety screen until it is declined."""
+        """Return how many questions to expect: those planned so far, plus the private part's checklists
+        and safety screen until its privacy question is answered."""
         screen = [b for g in self.vocab.marked("screen") for b in self.vocab.in_group(g)]
-        return len(self.numbered(plan)) + (2 * len(screen) if SCREEN not in self.answers else 0)
+        return len(self.numbered(plan)) + (2 * len(screen) + 2 if SCREEN not in self.answers else 0)
+
+    def checklists(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Return (checklist id, behaviours) in the order asked: each section's moves that are not private,
+        then the private part's (trust, attention outside the couple); the safety screen is asked item by item."""
+        found, private = [], []
+        for sid, behaviours in sections():
+            found.append((sid, tuple(b for b in behaviours if not self.vocab.behaviors[b].private)))
+            private += [b for b in behaviours if self.vocab.behaviors[b].private]
+        return found + [(PRIVATE, tuple(private))]
+
+    def frequency(self, pos: int, behavior: str) -> str | None:
+        """Return what the answers say of partner pos and a behaviour: its frequency, never for a move left
+        unticked on a checklist that was answered, None when it was not asked or was skipped."""
+        a = self.answers
+        if screened(behavior):
+            return a.get(f"s.{pos}.{behavior}") if a.get(SCREEN) else None
+        lid, behaviours = next((lid, bids) for lid, bids in self.checklists() if behavior in bids)
+        picked = a.get(f"pick.{lid}.{pos}")
+        if picked is None or (lid == PRIVATE and not a.get(SCREEN)):
+            return None
+        if behavior not in {behaviours[n - 1] for n in picked}:
+            return "never"
+        return a.get(f"b.{pos}.{behavior}")
 
     def pending(self) -> Question | None:
         """Return the first question not yet answered, or None when all are."""
         return next((q for q in self.plan() if q.key not in self.answers), None)
 
     def _q(self, key: str, text: str, read: Callable[[str], object], section: str, *,
-           choices: str = "", default: str | None = None, skippable: bool = True, asked: bool = True) -> Question:
+           choices: str = "", default: str | None = None, skippable: bool = True, asked: bool = True,
+           unstated: str | None = None) -> Question:
         return Question(key, text, read, section, choices, self.previous.get(key, default), skippable,
-                        asked or key in self.previous)
+                        asked or key in self.previous, unstated)
 
     def numbered(self, plan: list[Question] | None = None) -> list[Question]:
         """Return the questions a person sees, in order: the plan without those filled in for them."""
@@ -100,6 +128,32 @@ class Questionnaire:
                         choices=self.t["scale"]["choices"])
                 for bid in behaviours for pos in (1, 2)]
 
+    def _partners(self) -> tuple[int, int]:
+        """Return the partners' positions in the order their checklists come: the one answering first."""
+        return (2, 1) if self.answers.get("respondent") == "2" else (1, 2)
+
+    def _checklist(self, lid: str, behaviours: tuple[str, ...], section: str) -> list[Question]:
+        """Each partner's checklist of these moves, each followed by a frequency question per move ticked.
+
+        An answers file that leaves a checklist out ticks every move, so it is asked about each one as
+        before checklists existed; a skipped checklist records nothing for that partner's moves."""
+        c, names, qs = self.t["checklist"], self.names(), []
+        respondent = self.answers.get("respondent")
+        for pos in self._partners():
+            ask = c["self"] if respondent == str(pos) else c["other"].format(name=names[pos - 1])
+            other = "you" if respondent == str(3 - pos) else names[2 - pos]   # the other partner, as the reader knows them
+            others = "your" if other == "you" else f"{other}'s"
+            lines = [f"{ask} {c['how']}"] + [f"  {n:>2}  {self.vocab.behaviors[b].listed.format(other=other, others=others)}"
+                                             for n, b in enumerate(behaviours, start=1)]
+            key = f"pick.{lid}.{pos}"
+            qs.append(self._q(key, "\n".join(lines), lambda raw, n=len(behaviours): read_picks(raw, n), section,
+                              choices=c["choices"], unstated="all"))
+            for n in self.answers.get(key) or ():
+                bid = behaviours[n - 1]
+                qs.append(self._q(f"b.{pos}.{bid}", self._asked(bid, pos), read_frequency, section,
+                                  choices=self.t["scale"]["choices"]))
+        return qs
+
     def _asked(self, bid: str, pos: int) -> str:
         """Return a behaviour's question about partner pos, put to whoever is answering.
 
@@ -113,22 +167,9 @@ class Questionnaire:
         return b.question.format(name=names[pos - 1], other=names[2 - pos])
 
     def _behaviours(self) -> list[Question]:
-        """Each section's screening question (when one partner answers), then its questions unless the
-        answer was no: a section that does not happen between them is not walked question by question.
-        An answers file that leaves a screening question out answers it yes (its default)."""
-        texts_of = {x["id"]: x for x in self.t["sections"]}
-        qs = []
-        for sid, behaviours in sections():
-            screen = texts_of[sid].get("screen")
-            respondent = self.answers.get("respondent")
-            if screen and respondent in ("1", "2"):   # the screening texts speak to one partner
-                other = self.names()[1] if respondent == "1" else self.names()[0]
-                qs.append(self._q(f"screen.{sid}", screen.format(other=other), read_yes_no, sid,
-                                  choices="yes/no", default="yes"))
-                if self.answers.get(f"screen.{sid}") is False:
-                    continue
-            qs += self._frequency_questions(sid, behaviours, "b")
-        return qs
+        """Each section's checklists: a move is asked about one by one only when it is ticked."""
+        return [q for lid, behaviours in self.checklists() if lid != PRIVATE
+                for q in self._checklist(lid, behaviours, lid)]
 
     def _episode(self) -> list[Question]:
         e = self.t["episode"]
@@ -150,8 +191,11 @@ class Questionnaire:
         return qs
 
     def _safety(self) -> list[Question]:
+        """The private part: whether this is a private moment; then the private checklists (trust, attention
+        outside the couple) and the safety screen, every item of it asked about each partner."""
         qs = [self._q(SCREEN, self.t[SCREEN]["ask"], self._consent, SCREEN, choices="yes/skip")]
         if self.answers.get(SCREEN):
+            qs += self._checklist(PRIVATE, dict(self.checklists())[PRIVATE], SCREEN)
             screen = tuple(b for g in self.vocab.marked("screen") for b in self.vocab.in_group(g))
             qs += self._frequency_questions(SCREEN, screen, "s")
         return qs

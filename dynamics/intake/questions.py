@@ -44,6 +44,7 @@ class Question:
     default: str | None = None
     skippable: bool = True
     asked: bool = True   # False: filled in with its default at a terminal (ids, the date), unless reopened
+    unstated: str | None = None   # what an answers file that leaves this question out answers (else default)
 
 
 def asked_in_person(behavior: str, about_self: bool, other: str) -> str:
@@ -120,6 +121,32 @@ def read_numbers(raw: str, count: int) -> list[int]:
     if len(parts) != count:
         raise Invalid(f"enter {count} numbers from {low} to {high}; you entered {len(parts)}")
     return [int(p) for p in parts]
+
+
+class Picked(tuple):
+    """The numbers ticked on a checklist (1 upwards), shown as they would be typed again: '1 4 6' or 'none'."""
+
+    def __str__(self) -> str:
+        return " ".join(str(n) for n in self) or "none"
+
+
+def read_picks(raw: str, count: int) -> Picked:
+    """Read the numbers ticked on a checklist of `count` lines: '1 4 6', '1,4', '2-5', 'none' or 'all'."""
+    word = raw.strip().lower()
+    if word in ("none", "no", "nothing", "neither", "0", "-", "n"):
+        return Picked()
+    if word in ("all", "every", "everything"):
+        return Picked(range(1, count + 1))
+    picked: set[int] = set()
+    for part in (p for p in re.split(r"[\s,;]+", word.replace(" - ", "-")) if p):
+        run = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        low, high = (int(run.group(1)), int(run.group(2) or run.group(1))) if run else (0, 0)
+        if not run or not 1 <= low <= high <= count:
+            raise Invalid(f"{texts()['checklist']['hint']}; the numbers go from 1 to {count}")
+        picked.update(range(low, high + 1))
+    if not picked:
+        raise Invalid(texts()["checklist"]["hint"])
+    return Picked(sorted(picked))
 
 
 def shown(value: object) -> str:

@@ -13,8 +13,8 @@ import click
 from ..errors import printable
 
 from .drafts import draft_path, load_draft, save_draft
-from .questionnaire import Questionnaire
-from .questions import SCREEN, SKIP, Invalid, read_yes_no, sections
+from .questionnaire import PRIVATE, Questionnaire
+from .questions import SCREEN, SKIP, Invalid, read_yes_no
 
 
 class Stop(Exception):
@@ -41,7 +41,7 @@ def _intro(q: Questionnaire, section: str) -> None:
         intro = t["basics"]["existing_intro" if q.existing else "intro"].format(first=first, second=second)
         say(f"== {t['basics']['title']} ==\n{intro}")
     elif section in named:
-        say(f"== {named[section]['title']} ==\n{named[section]['intro']}\n{t['scale']['help']}")
+        say(f"== {named[section]['title']} ==\n{named[section]['intro']}")
     elif section == "episode":
         say(f"== {t['episode']['title']} ==")
     elif section == SCREEN:
@@ -73,6 +73,10 @@ def interview(q: Questionnaire, out: Path) -> None:
         if question.section not in shown:
             _intro(q, question.section)
             shown.add(question.section)
+        if question.choices == q.t["scale"]["choices"] and "scale" not in shown:   # before the first 'how often'
+            say()
+            say(q.t["scale"]["help"])
+            shown.add("scale")
         if on_screen != question.key:
             plan = q.plan()
             number = next(i for i, other in enumerate(q.numbered(plan), start=1) if other.key == question.key)
@@ -148,12 +152,13 @@ def summary(q: Questionnaire, out: Path) -> str:
             lines.append(f"  {number[key]:>3}. {label.format(first=names[0], second=names[1])}: {shown}")
     for pos, name in enumerate(names, start=1):
         lines += ["", s["partner_heading"].format(name=name)]
-        keys = [(f"b.{pos}.{bid}", bid) for _, bids in sections() for bid in bids]
-        listed = [f"  {number[k]:>3}. {vocab.behaviors[bid].couple_words}: {a[k]}" for k, bid in keys
-                  if a.get(k) not in (None, "never")]
+        # the private part's answers are not repeated, like the safety screen's
+        said = {bid: q.frequency(pos, bid) for lid, bids in q.checklists() if lid != PRIVATE for bid in bids}
+        listed = [f"  {number[f'b.{pos}.{bid}']:>3}. {vocab.behaviors[bid].couple_words}: {value}"
+                  for bid, value in said.items() if value not in (None, "never")]
         lines += listed or [f"       {s['nothing_above_never']}"]
-        lines.append("       " + s["counts"].format(
-            never=sum(a.get(k) == "never" for k, _ in keys), skipped=sum(k in a and a[k] is None for k, _ in keys)))
+        lines.append("       " + s["counts"].format(never=sum(v == "never" for v in said.values()),
+                                                    skipped=sum(v is None for v in said.values())))
     lines.append("")
     moves = [k for k in number if k.startswith("episode.") and k.endswith(".what") and a.get(k)]
     if a.get("episode") and moves:

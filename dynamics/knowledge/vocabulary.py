@@ -50,6 +50,7 @@ class Behavior:
     ask_self: str = ""       # the intake question put to a partner about themself ("how often do you ...")
     ask_partner: str = ""    # the same question put to a partner about the other ("how often does {name} ...")
     private: bool = False    # asked only in the private part of an intake, never shown to the other partner
+    listed: str = ""         # the move as a line of an intake checklist: a plain verb phrase that names no one
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ def vocabulary() -> Vocabulary:
                                   b.get("question", ""), b.get("couple_words", b.get("label", bid)),
                                   tuple(_require(b, "sources", where, "behaviors", bid)),
                                   b.get("ask_self", ""), b.get("ask_partner", ""),
-                                  bool(b.get("private")) or "private" in groups[group].marks)
+                                  bool(b.get("private")) or "private" in groups[group].marks,
+                                  b.get("listed", ""))
     full = data.get("coverage", {}).get("full_session", {})
     if not isinstance(full.get("entries"), int) or isinstance(full.get("entries"), bool) \
             or not isinstance(full.get("both_partners", True), bool):
