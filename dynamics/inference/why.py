@@ -33,13 +33,18 @@ def _render(value, attr: str | None, names: dict) -> str:
         return behavior.label if behavior else str(value).replace("_", " ")
     if attr == "freq" and isinstance(value, int) and 0 <= value < len(_FREQ):
         return _FREQ[value]
+    if attr == "ratio" and isinstance(value, (int, float)):
+        from ..notation import ratio_words
+        from .facts import RATIO_CAP
+        return ratio_words(float(value), cap=RATIO_CAP)
     if isinstance(value, float):
         return f"{value:g}" if value == int(value) else f"{value:.2f}"
     return str(value)
 
 
 def format_why(text: str, bindings: dict, names: dict) -> str:
-    """Fill {var}, {var.name} (partner name), {var.label} (behaviour) and {var.freq} in a why-template.
+    """Fill {var}, {var.name} (partner name), {var.label} (behaviour), {var.freq} and {var.ratio} (a
+    positive-to-negative ratio, as '1 : 14') in a why-template.
 
     {a|b|c} lists the values of several variables together, each once: a rule that matches three of a
     kind (three horsemen, say) and fires for every such three names all of them in one list, rather
@@ -57,4 +62,4 @@ def format_why(text: str, bindings: dict, names: dict) -> str:
                 if v not in values:
                     values.append(v)
         return _render(values if len(values) > 1 else values[0], attr, names)
-    return " ".join(re.sub(r"\{(\w+(?:\|\w+)*)(?:\.(name|label|freq))?\}", fill, text).split())
+    return " ".join(re.sub(r"\{(\w+(?:\|\w+)*)(?:\.(name|label|freq|ratio))?\}", fill, text).split())

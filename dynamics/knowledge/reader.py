@@ -16,8 +16,8 @@ _ORDERING = (">=", ">", "<=", "<")
 _TEST = re.compile(r"^\s*(\S+)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*$")
 _VARIABLE = re.compile(r"^\?[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{(\w+(?:\|\w+)*)(?:\.(\w+))?\}")   # {v}, {v.name}, {a|b|c}: the values of all
-_PLACEHOLDER_KINDS = {"name": "partner", "label": "behavior", "freq": "frequency"}
-_PLACEHOLDER_WHAT = {"name": "a partner", "label": "a behaviour", "freq": "a frequency"}
+_PLACEHOLDER_KINDS = {"name": "partner", "label": "behavior", "freq": "frequency", "ratio": "number"}
+_PLACEHOLDER_WHAT = {"name": "a partner", "label": "a behaviour", "freq": "a frequency", "ratio": "a number"}
 RULE_KEYS = ("id", "description", "when", "then", "cf", "why", "sources", "fallback", "weigh")
 
 
@@ -307,7 +307,7 @@ class RuleReader:
             kind, wanted = binding.type.kind, _PLACEHOLDER_KINDS.get(attr)
             if wanted is None:
                 self.fail(node, f"why: unknown placeholder '{{{name}.{attr}}}'",
-                          suggest(attr, _PLACEHOLDER_KINDS) or "use {v}, {v.name}, {v.label} or {v.freq}")
+                          suggest(attr, _PLACEHOLDER_KINDS) or "use {v}, {v.name}, {v.label}, {v.freq} or {v.ratio}")
             fits = (binding.type.words <= self.behaviors) if attr == "label" and kind == "words" else kind == wanted
             if not fits:
                 self.fail(node, f"why: {{{name}.{attr}}} needs {_PLACEHOLDER_WHAT[attr]}, but ?{name} holds "

@@ -17,6 +17,7 @@ from ..inference.judgements import Standing
 from ..inference.reading import Assessment
 from ..knowledge import labels
 from ..knowledge.vocabulary import vocabulary
+from ..notation import ratio_words
 from ..output.present import reading_words, record_note, screen_note
 from ..output.report import build_report, conclusion_words
 from ..record import history
@@ -70,7 +71,8 @@ def _timeline(case: Case, a: Assessment) -> list[dict]:
         rows.append({
             "date": s.date.isoformat(), "observations": len(s.observations), "episodes": len(s.episodes),
             "measures": sorted(s.measures), "covered": covered,
-            "ratio": None if trend is None else f"{trend.positive:g} : {trend.negative:g}",
+            "ratio": None if trend is None else
+            f"{ratio_words(trend.ratio, trend.positive, trend.negative)} ({trend.positive:g} positive, {trend.negative:g} negative)",
             "after": s.date > a.as_of, "reading": s.date == reading_from,
         })
     return rows

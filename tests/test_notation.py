@@ -1,0 +1,34 @@
+"""The one notation for the positive-to-negative ratio, wherever it is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dynamics.case.model import load_case
+from dynamics.inference.assessment import assess
+from dynamics.notation import ratio_words
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+
+
+@pytest.mark.parametrize(("value", "positive", "negative", "words"), [
+    (0.07, 2, 30, "1 : 15"),          # from the sides, not from a value kept to two places (that said 1 : 14)
+    (0.04, 1, 28, "1 : 28"),          # (that said 1 : 25)
+    (2.5, 5, 2, "2.5 : 1"), (5.0, 10, 2, "5 : 1"), (1.0, 3, 3, "1 : 1"),
+    (99.0, 4, 0, "no negative moves"), (0.0, 0, 3, "no positive moves"), (0.0, 0, 0, "nothing recorded"),
+    (0.0667, None, None, "1 : 15"), (99.0, None, None, "no negative moves"), (0.0, None, None, "no positive moves"),
+])
+def test_a_ratio_is_written_one_way(value, positive, negative, words):
+    """'1 : 15' and '2.5 : 1', worked out from the two sides when they are known, or a phrase for an empty side."""
+    assert ratio_words(value, positive, negative) == words
+
+
+def test_the_low_ratio_risk_writes_the_ratio_as_the_sessions_do():
+    """The low-positive-ratio risk's reason ({r.ratio} in rules/logic/80-risk.yaml) and the session list agree."""
+    result = assess(load_case(CASES / "rivera-okafor.yaml"))
+    latest = result.trends.sessions[-1]
+    why = next(r.why for r in result.risks if r.id == "low-positive-ratio")
+    shown = ratio_words(latest.ratio, latest.positive, latest.negative)
+    assert (shown, f"({shown}," in why, "against" in why) == ("1 : 15", True, False), why
