@@ -241,7 +241,7 @@ def test_pages_reflow_at_200_percent_and_forms_work_by_keyboard(server, browser)
 
 
 def _answer_step(page, picks: dict[str, str]) -> None:
-    """Choose answers on the partner's current page by field name and value, as a person clicks."""
+    """Choose answers (or tick moves) on the partner's current page by field name and value, as a person clicks."""
     for field, value in picks.items():
         page.check(f'input[name="{field}"][value="{value}"]')
 
@@ -264,8 +264,7 @@ def test_each_partner_answers_privately_on_their_own_device(server, browser) -> 
     shot(phone, "intake-phone-1")
     width, window = phone.evaluate("[document.documentElement.scrollWidth, innerWidth]")
     assert width <= window
-    _answer_step(phone, {"screen.connect": "yes", "screen.pursue": "no", "screen.withdraw": "unsure",
-                         "screen.attack": "no", "screen.strain": "no"})
+    _answer_step(phone, {"pick.connect.self": "bid", "pick.connect.other": "bid", "pick.withdraw.other": "withdrawal"})
     phone.click("button[value=next]")
     expect(phone.locator(".progress-label")).to_contain_text("Step 2 of")
     _answer_step(phone, {"self.bid": "often", "other.bid": "sometimes", "other.withdrawal": "rarely"})
@@ -284,13 +283,12 @@ def test_each_partner_answers_privately_on_their_own_device(server, browser) -> 
     tablet_context = browser.new_context(viewport={"width": 820, "height": 1180})
     tablet = tablet_context.new_page()
     tablet.goto(links["Emre"])
-    _answer_step(tablet, {"screen.connect": "yes"})
+    _answer_step(tablet, {"pick.connect.other": "bid"})
     with tablet.expect_response(lambda r: r.request.method == "POST" and r.status == 204
-                                and 'name="screen.pursue"' in (r.request.post_data or "")):
-        _answer_step(tablet, {"screen.pursue": "yes"})   # the page's script keeps each answer as it is given
-    tablet.reload()                                      # the tablet slept; the answers are still there
-    assert tablet.is_checked('input[name="screen.pursue"][value="yes"]')
-    _answer_step(tablet, {"screen.withdraw": "no", "screen.attack": "no", "screen.strain": "no"})
+                                and "pursuit" in (r.request.post_data or "")):
+        _answer_step(tablet, {"pick.pursue.self": "pursuit"})   # the page's script keeps each answer as it is given
+    tablet.reload()                                            # the tablet slept; the answers are still there
+    assert tablet.is_checked('input[name="pick.pursue.self"][value="pursuit"]')
     tablet.click("button[value=next]")
     _answer_step(tablet, {"self.pursuit": "sometimes", "other.bid": "often"})
     shot(tablet, "intake-tablet-2")

@@ -34,16 +34,15 @@ TOKEN = "test-token-0123456789"
 ORIGIN = "http://127.0.0.1:8765"
 CASE = "rivera-okafor.yaml"   # Maya (A) and Tom (B)
 
-#: what each partner answers: screening, then (partner, behaviour) -> frequency for self and the other
-MAYA = {"screen": {"connect": "yes", "pursue": "yes", "withdraw": "unsure", "attack": "no", "strain": "no"},
-        "self": {"bid": "often", "pursuit": "often", "reassurance_seeking": "sometimes", "withdrawal": "never",
+#: what each partner answers: behaviour -> frequency, about self and about the other; a move of a section
+#: given above never is ticked on that section's checklist, every other one is left unticked
+MAYA = {"self": {"bid": "often", "pursuit": "often", "reassurance_seeking": "sometimes", "withdrawal": "never",
                  "physical_aggression": "never", "threats": "never", "coercive_control": "never",
                  "fear_of_partner": "rarely", "betrayal": "never", "outside_attention": "never"},
         "other": {"bid": "rarely", "turning_toward": "rarely", "withdrawal": "often", "stonewalling": "often",
                   "physical_aggression": "never", "threats": "never", "coercive_control": "never",
                   "fear_of_partner": "never", "outside_attention": "sometimes"}}
-TOM = {"screen": {"connect": "yes", "pursue": "no", "withdraw": "yes", "attack": "no", "strain": "no"},
-       "self": {"bid": "sometimes", "withdrawal": "often", "distancing": "sometimes"},
+TOM = {"self": {"bid": "sometimes", "withdrawal": "often", "distancing": "sometimes"},
        "other": {"bid": "often", "turning_toward": "sometimes"}}
 
 
@@ -93,6 +92,15 @@ def step_of(html: str) -> str:
     return re.search(r'name="step" value="([^"]+)"', html).group(1)
 
 
+def ticks(given: dict) -> dict[str, list[str]]:
+    """Return the checklists' fields and the moves ticked on each, for what a partner answers."""
+    from dynamics.intake.questions import sections
+    vocab = vocabulary()
+    return {f"pick.{sid}.{side}": [b for b in behaviours if not vocab.behaviors[b].private
+                                   and given[side].get(b, "never") != "never"]
+            for sid, behaviours in sections() for side in ("self", "other")}
+
+
 def answer(client: TestClient, link: str, given: dict, send: bool = True) -> TestClient:
     """Walk a partner's form from its first step, answering with `given`; send it at the end."""
     private = any(b in vocabulary().private for b in list(given["self"]) + list(given["other"]))
@@ -102,7 +110,7 @@ def answer(client: TestClient, link: str, given: dict, send: bool = True) -> Tes
         step = step_of(page.text)
         data = {"csrf": csrf_of(page.text), "step": step, "action": "next"}
         if step == "everyday":
-            data.update({f"screen.{k}": v for k, v in given["screen"].items()})
+            data.update(ticks(given))
         elif step == "private":
             data["private"] = "yes" if private else "skip"
         elif step in ("detail", "questions"):
@@ -122,10 +130,7 @@ def answer(client: TestClient, link: str, given: dict, send: bool = True) -> Tes
 def answers_file(path: Path, respondent: str, other: str, given: dict) -> None:
     """Write the answers file that gives 'dynamics intake --answers' the same answers."""
     vocab = vocabulary()
-    opened = {s for s, v in given["screen"].items() if v != "no"}
-    from dynamics.intake.questions import sections
-    asked = {b for sid, behaviours in sections() if sid in opened for b in behaviours
-             if not vocab.behaviors[b].private}
+    asked = {b for b in vocab.behaviors if not vocab.behaviors[b].private}   # every list is sent: unticked is never
     private = {b for b in vocab.behaviors if vocab.behaviors[b].private}
     data = {"respondent": respondent, "date": dt.date.today().isoformat(),
             "answers": {respondent: {}, other: {}}}
@@ -133,8 +138,9 @@ def answers_file(path: Path, respondent: str, other: str, given: dict) -> None:
     if screen_given:
         data["safety"] = {respondent: {}, other: {}}
     for side, who in (("self", respondent), ("other", other)):
-        for bid, freq in given[side].items():
-            if bid in private and not screen_given or bid not in asked | private:
+        said = {b: "never" for b in asked} | given[side]
+        for bid, freq in said.items():
+            if bid in private and not screen_given:
                 continue
             part = "safety" if vocab.behaviors[bid].group in vocab.marked("screen") else "answers"
             data[part][who][bid] = freq
@@ -178,21 +184,23 @@ def test_two_partners_answer_privately_into_one_session_as_an_answers_file_would
     assert {(o.partner, o.frequency, o.source) for o in fear} == {("A", "rarely", "self"), ("B", "never", "partner")}
 
 
-def test_the_form_asks_in_the_first_person_and_follows_the_screening_answers(folder: Path):
+def test_the_form_asks_in_the_first_person_and_follows_the_checklists(folder: Path):
     clinician, app = workspace(folder)
     maya = partner(app)
     link = make_links(clinician)["Maya"]
     first = maya.get(link).text
-    assert "Questions for Maya" in first and "between you and Tom" in first
-    data = {"csrf": csrf_of(first), "step": "everyday", "action": "next",
-            **{f"screen.{k}": v for k, v in MAYA["screen"].items()}}
+    assert "Questions for Maya" in first and "Which of these does Tom do" in first and "Which of these do you do" in first
+    assert "Notice Tom reaching out" in first and "Notice you reaching out" in first   # each list names the other
+    assert 'name="pick.connect.self" value="outside_attention"' not in first and "physical" not in first
+    data = {"csrf": csrf_of(first), "step": "everyday", "action": "next", **ticks(MAYA)}
     maya.post(link, data=data)
     detail = maya.get(link).text
     assert step_of(detail) == "detail"
     assert "how often do you keep pressing to talk" in detail            # about herself
     assert "how often does Tom" in detail                                  # about Tom, by name
-    assert 'name="self.criticism"' not in detail                           # attack was screened out
-    assert 'name="self.outside_attention"' not in detail and 'name="self.physical_aggression"' not in detail
+    asked = set(re.findall(r'name="((?:self|other)\.\w+)" value="often"', detail))
+    assert asked == {f"{side}.{b}" for side in ("self", "other") for b in MAYA[side] if MAYA[side][b] != "never"
+                     and not vocabulary().behaviors[b].private}           # only the moves ticked
     assert "Step 2 of" in detail and "<progress" in detail
 
 
@@ -202,20 +210,23 @@ def test_answers_survive_a_reload_and_the_script_keeps_them_as_they_are_given(fo
     link = make_links(clinician)["Maya"]
     page = maya.get(link).text
     kept = maya.post(link, data={"csrf": csrf_of(page), "step": "everyday", "action": "save",
-                                 "screen.connect": "yes", "screen.pursue": "unsure"})
+                                 "pick.connect.self": ["bid", "apology"], "pick.pursue.other": "pursuit"})
     assert kept.status_code == 204
     again = maya.get(link).text   # a reload, or the tablet waking up
-    assert re.search(r'name="screen.pursue" value="unsure" checked', again)
-    assert step_of(again) == "everyday"
+    checked = re.findall(r'name="(pick\.\w+\.\w+)" value="(\w+)" checked', again)
+    assert (sorted(checked), step_of(again)) == (
+        [("pick.connect.self", "apology"), ("pick.connect.self", "bid"), ("pick.pursue.other", "pursuit")], "everyday")
 
 
-def test_a_screening_question_left_out_is_asked_again(folder: Path):
+def test_the_question_about_privacy_left_out_is_asked_again(folder: Path):
     clinician, app = workspace(folder)
-    maya = partner(app)
     link = make_links(clinician)["Maya"]
+    maya = partner(app)
     page = maya.get(link).text
-    answer_ = maya.post(link, data={"csrf": csrf_of(page), "step": "everyday", "action": "next",
-                                    "screen.connect": "yes"})
+    maya.post(link, data={"csrf": csrf_of(page), "step": "everyday", "action": "next"})   # nothing ticked: no detail
+    page = maya.get(link).text
+    assert step_of(page) == "private"
+    answer_ = maya.post(link, data={"csrf": csrf_of(page), "step": "private", "action": "next"})
     assert answer_.status_code == 400 and "Please choose an answer" in answer_.text
 
 
@@ -233,7 +244,7 @@ def test_a_link_opens_only_its_own_form_and_never_the_workspace(folder: Path):
         answer_ = tom.get(url)
         assert answer_.status_code in (403, 404) and "Maya" not in answer_.text, url
     # a field about the other partner's form is not taken from this one
-    data = {"csrf": csrf_of(page.text), "step": "everyday", "action": "save", "screen.connect": "yes",
+    data = {"csrf": csrf_of(page.text), "step": "everyday", "action": "save", "pick.connect.self": "bid",
             "self.physical_aggression": "often"}
     tom.post(links["Tom"], data=data)
     assert "self.physical_aggression" not in app.state.workspace.links.find(links["Tom"].rsplit("/", 1)[1])[1].draft
@@ -254,7 +265,7 @@ def test_an_expired_link_is_closed_kindly_and_its_draft_dropped(folder: Path):
     link = make_links(clinician)["Tom"]
     tom = partner(app)
     page = tom.get(link).text
-    tom.post(link, data={"csrf": csrf_of(page), "step": "everyday", "action": "save", "screen.connect": "yes"})
+    tom.post(link, data={"csrf": csrf_of(page), "step": "everyday", "action": "save", "pick.connect.self": "bid"})
     now[0] += app.state.workspace.links.lifetime + 1
     closed = tom.get(link)
     assert closed.status_code == 410 and "expired" in closed.text
@@ -264,7 +275,7 @@ def test_an_expired_link_is_closed_kindly_and_its_draft_dropped(folder: Path):
 def test_a_partner_form_without_its_csrf_token_is_refused(folder: Path):
     clinician, app = workspace(folder)
     link = make_links(clinician)["Maya"]
-    answer_ = partner(app).post(link, data={"step": "everyday", "action": "next", "screen.connect": "yes"})
+    answer_ = partner(app).post(link, data={"step": "everyday", "action": "next", "pick.connect.self": "bid"})
     assert answer_.status_code == 403
 
 
@@ -297,7 +308,7 @@ def test_what_one_partner_told_in_private_stays_out_of_the_couples_handout_and_p
     """Maya says, privately, that Tom seeks attention outside the relationship and broke trust: the
     clinician sees it; the couple's handout and picture do not."""
     clinician, app = workspace(folder)
-    told = {"screen": dict(MAYA["screen"]), "self": {"bid": "often", "physical_aggression": "never",
+    told = {"self": {"bid": "often", "physical_aggression": "never",
                                                      "threats": "never", "coercive_control": "never",
                                                      "fear_of_partner": "never"},
             "other": {"outside_attention": "often", "betrayal": "often", "physical_aggression": "never",

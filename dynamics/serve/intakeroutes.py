@@ -123,9 +123,13 @@ async def intake_post(request: Request) -> Response:
     if not ws.links.csrf_ok(token, posted.get(CSRF_FIELD)):
         return Response("Refused: please reload the page and try again.\n", 403, media_type="text/plain")
     name, other, pos, ids = people
-    values = {k: v for k, v in posted.multi_items() if isinstance(v, str)}
+    lists: dict[str, list[str]] = {}
+    for key, value in posted.multi_items():
+        if isinstance(value, str):
+            lists.setdefault(key, []).append(value)
+    values = {key: given[-1] for key, given in lists.items()}
     step = values.get("step") if values.get("step") in form.STEPS else "everyday"
-    ws.links.keep(token, form.read(step, values, link.draft, name, other))
+    ws.links.keep(token, form.read(step, lists, link.draft, name, other))
     shown = form.steps(link.draft, name, other)
     at = shown.index(step) if step in shown else 0
     action = values.get("action", "next")
@@ -136,8 +140,7 @@ async def intake_post(request: Request) -> Response:
     elif action == "send" and step == "check":
         return await _send(request, token, link, people)
     else:
-        missing = [f for f in form.fields(step, link.draft, name, other) if f.startswith(("screen.", "private"))
-                   and not link.draft.get(f)]
+        missing = [f for f in form.fields(step, link.draft, name, other) if f == "private" and not link.draft.get(f)]
         if missing:
             return _render(request, token, link, people, step, form.words()["choose"])
         ws.links.keep(token, {}, min(at + 1, len(shown) - 1))

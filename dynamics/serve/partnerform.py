@@ -1,12 +1,14 @@
 """A partner's private intake form: its steps, its questions, and the observations the answers make.
 
-The questions are the intake's own, from rules/: each behaviour asked of the partner about themself
-(`ask_self`) and about the other (`ask_partner`), grouped in the intake's sections. Each section opens
-with one screening question, and its detailed questions follow only where the answer is not 'no'. The
-private part (the safety screen, trust, attention outside the relationship: the behaviours the
-vocabulary marks private) comes after a question about whether the partner is somewhere private.
-The answers become observations through `dynamics.intake.flow.observed`, the same function that turns
-an answers file into a session, so the two ways in cannot disagree.
+The questions are the intake's own, from rules/, as the terminal asks them: each section of moves is a
+checklist about the partner (`listed` in rules/vocabulary.yaml, "Which of these do you do?") and one
+about the other ("Which of these does Tom do?"), and only a move ticked is asked about on the
+frequency scale, about the partner in the first person (`ask_self`) or about the other by name
+(`ask_partner`); a move left unticked on a list the partner sent is recorded as never. The private
+part (the safety screen, trust, attention outside the relationship: the behaviours the vocabulary
+marks private) comes after a question about whether the partner is somewhere private. The answers
+become observations through `dynamics.intake.flow.observed`, the same function that turns an answers
+file into a session, so the two ways in cannot disagree.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from ..intake.flow import observed
 from ..intake.questions import Invalid, asked_in_person, read_frequency, sections, texts
 from ..knowledge.vocabulary import vocabulary
 
-SCREEN_ANSWERS = ("yes", "unsure", "no")
 CONSENT_ANSWERS = ("yes", "skip")
 #: the steps, in order; 'detail' and 'questions' appear only when the answers so far lead to them
 STEPS = ("everyday", "detail", "private", "questions", "check")
@@ -42,23 +43,48 @@ def _asks(behaviours, name: str, other: str) -> list[Ask]:
             for bid in behaviours for about_self in (True, False)]
 
 
+def _line(text: str) -> str:
+    """Return a checklist line as a sentence on the form: its first letter capitalised, nothing else changed."""
+    return text[:1].upper() + text[1:]
+
+
+def _lists() -> list[tuple[dict, tuple[str, ...]]]:
+    """Return each section's texts with its moves that are not private, in the intake's order."""
+    vocab = vocabulary()
+    named = {s["id"]: s for s in texts()["sections"]}
+    return [(named[sid], tuple(b for b in behaviours if not vocab.behaviors[b].private)) for sid, behaviours in sections()]
+
+
 def everyday(other: str) -> list[dict]:
-    """Return the sections with their screening questions, as the first step shows them."""
-    return [{"id": s["id"], "title": s["title"], "field": f"screen.{s['id']}",
-             "text": s["screen"].format(other=other)} for s in texts()["sections"]]
+    """Return the sections as the first step shows them: each with a checklist about the partner and one
+    about the other, every line a move (field `pick.SECTION.self` or `.other`, one value per move ticked)."""
+    vocab, c = vocabulary(), texts()["checklist"]
+    found = []
+    for s, behaviours in _lists():
+        lists = []
+        for side, legend, them, theirs in (("self", c["self"], other, f"{other}'s"),
+                                           ("other", c["other"].format(name=other), "you", "your")):
+            lines = [(b, _line(vocab.behaviors[b].listed.format(other=them, others=theirs))) for b in behaviours]
+            lists.append({"field": f"pick.{s['id']}.{side}", "legend": legend, "lines": lines})
+        found.append({"id": s["id"], "title": s["title"], "intro": s["intro"], "lists": lists})
+    return found
+
+
+def ticked(draft: dict[str, str], sid: str, side: str) -> tuple[str, ...] | None:
+    """Return the moves ticked on one checklist, or None when that list has not been sent."""
+    value = draft.get(f"pick.{sid}.{side}")
+    return None if value is None else tuple(value.split())
 
 
 def detail(draft: dict[str, str], name: str, other: str) -> list[dict]:
-    """Return the sections the screening answers opened, each with its questions (private ones left out)."""
-    vocab = vocabulary()
-    titles = {s["id"]: s for s in texts()["sections"]}
+    """Return the sections with a move ticked, each with a question for every move ticked (self, then other)."""
     found = []
-    for sid, behaviours in sections():
-        if draft.get(f"screen.{sid}") not in ("yes", "unsure"):
-            continue
-        shown = [b for b in behaviours if not vocab.behaviors[b].private]
-        found.append({"id": sid, "title": titles[sid]["title"], "intro": titles[sid]["intro"],
-                      "asks": _asks(shown, name, other)})
+    for s, behaviours in _lists():
+        picked = {side: ticked(draft, s["id"], side) or () for side in ("self", "other")}
+        asks = [Ask(f"{side}.{bid}", asked_in_person(bid, side == "self", other), bid, side == "self")
+                for bid in behaviours for side in ("self", "other") if bid in picked[side]]
+        if asks:
+            found.append({"id": s["id"], "title": s["title"], "intro": s["intro"], "asks": asks})
     return found
 
 
@@ -85,10 +111,11 @@ def steps(draft: dict[str, str], name: str, other: str) -> list[str]:
 
 
 def fields(step: str, draft: dict[str, str], name: str, other: str) -> dict[str, tuple[str, ...]]:
-    """Return the fields a step holds, each with the answers it takes ('' leaves a question unanswered)."""
+    """Return the fields a step holds, each with the answers it takes ('' leaves a question unanswered;
+    a checklist takes any number of its moves)."""
     scale = tuple(vocabulary().frequency_ids) + ("",)
     if step == "everyday":
-        return {s["field"]: SCREEN_ANSWERS for s in everyday(other)}
+        return {x["field"]: tuple(b for b, _ in x["lines"]) for s in everyday(other) for x in s["lists"]}
     if step == "detail":
         return {a.field: scale for s in detail(draft, name, other) for a in s["asks"]}
     if step == "private":
@@ -98,11 +125,18 @@ def fields(step: str, draft: dict[str, str], name: str, other: str) -> dict[str,
     return {}
 
 
-def read(step: str, form: dict[str, str], draft: dict[str, str], name: str, other: str) -> dict[str, str]:
-    """Return the answers a posted step gives, each checked against what its field takes."""
+def read(step: str, form: dict[str, list[str]], draft: dict[str, str], name: str, other: str) -> dict[str, str]:
+    """Return the answers a posted step gives, each checked against what its field takes.
+
+    form holds every value posted under each name. A checklist keeps the moves ticked, in the
+    vocabulary's order ('' when none is); any other field keeps its last value."""
     taken = {}
     for key, allowed in fields(step, draft, name, other).items():
-        value = (form.get(key) or "").strip()
+        posted = form.get(key) or []
+        if key.startswith("pick."):
+            taken[key] = " ".join(b for b in allowed if b in posted)
+            continue
+        value = (posted[-1] if posted else "").strip()
         if value and allowed and value not in allowed:
             try:
                 value = read_frequency(value)
@@ -125,10 +159,17 @@ def observations(draft: dict[str, str], respondent: int, ids: tuple[str, str], n
     """Return the observations the answers make, as the writer takes them (in answers-file order)."""
     asked = {f for step in steps(draft, name, other) if step in ("detail", "questions")
              for f in fields(step, draft, name, other)}
+    vocab = vocabulary()
+    section = {b: s["id"] for s, behaviours in _lists() for b in behaviours}
 
     def frequency(pos: int, bid: str) -> str | None:
-        key = f"{'self' if pos == respondent else 'other'}.{bid}"
-        return draft.get(key) or None if key in asked else None
+        side = "self" if pos == respondent else "other"
+        if vocab.behaviors[bid].private:
+            return draft.get(f"{side}.{bid}") or None if f"{side}.{bid}" in asked else None
+        picked = ticked(draft, section[bid], side)
+        if picked is None:
+            return None
+        return draft.get(f"{side}.{bid}") or None if bid in picked else "never"
 
     return [{"partner": o.partner, "behavior": o.behavior, "frequency": o.frequency, "source": o.source}
             for o in observed(ids, str(respondent), frequency)]
