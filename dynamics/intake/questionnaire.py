@@ -137,7 +137,9 @@ class Questionnaire:
 
         An answers file that leaves a checklist out ticks every move, so it is asked about each one as
         before checklists existed; a skipped checklist records nothing for that partner's moves."""
-        c, names, qs = self.t["checklist"], self.names(), []
+        own = next((s.get("checklist", {}) for s in self.t["sections"] if s["id"] == lid),
+                   self.t[SCREEN].get("checklist", {}) if lid == PRIVATE else {})
+        c, names, qs = self.t["checklist"] | own, self.names(), []
         respondent = self.answers.get("respondent")
         for pos in self._partners():
             ask = c["self"] if respondent == str(pos) else c["other"].format(name=names[pos - 1])

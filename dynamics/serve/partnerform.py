@@ -58,10 +58,10 @@ def _lists() -> list[tuple[dict, tuple[str, ...]]]:
 def everyday(other: str) -> list[dict]:
     """Return the sections as the first step shows them: each with a checklist about the partner and one
     about the other, every line a move (field `pick.SECTION.self` or `.other`, one value per move ticked)."""
-    vocab, c = vocabulary(), texts()["checklist"]
+    vocab = vocabulary()
     found = []
     for s, behaviours in _lists():
-        lists = []
+        c, lists = texts()["checklist"] | s.get("checklist", {}), []
         for side, legend, them, theirs in (("self", c["self"], other, f"{other}'s"),
                                            ("other", c["other"].format(name=other), "you", "your")):
             lines = [(b, _line(vocab.behaviors[b].listed.format(other=them, others=theirs))) for b in behaviours]
