@@ -238,6 +238,21 @@ def test_quit_keeps_the_draft_and_no_restarts_afresh(tmp_path):
             intake.draft_path(out).exists()) == (0, True, 130, True, False)
 
 
+def test_without_o_an_earlier_couples_case_is_neither_shown_nor_added_to(tmp_path, monkeypatch):
+    """Without -o the intake starts a new case in intake.yaml; if one is there already, it stops at once,
+    in one line, rather than greet the next couple with the earlier couple's names."""
+    monkeypatch.chdir(tmp_path)
+    Path("a.yaml").write_text("respondent: A\npartners: [{id: A, name: Maya}, {id: B, name: Tom}]\n", encoding="utf-8")
+    first = run(["intake", "--answers", "a.yaml"])
+    before = Path("intake.yaml").read_bytes()
+    second = run(["intake"], ["Ana", "Ben"])
+    assert (first.exit_code, second.exit_code, "Maya" in second.output, Path("intake.yaml").read_bytes()) == (
+        0, 2, False, before)
+    assert second.output.strip() == ("intake.yaml: already holds a case, and without -o the intake starts a new "
+                                     "one; name the new couple's file, such as -o ana-ben.yaml, or give -o "
+                                     "intake.yaml to add a session to this case")
+
+
 def test_back_at_the_first_question_says_so(tmp_path):
     """'back' before any answer explains that there is nothing to go back to."""
     result = run(["intake", "-o", str(tmp_path / "c.yaml")], ["back"])

@@ -189,6 +189,12 @@ def _existing(out: Path) -> Case | None:
 def run(output: Path | None = None, answers: Path | None = None, today: dt.date | None = None) -> Path:
     """Run the questionnaire (or read an answers file) and write the case; return its path."""
     out = output if output is not None else DEFAULT_OUTPUT
+    if output is None and (out.exists() or out.is_symlink()):
+        # Without -o a new couple starts here: adding to whatever case the folder holds would show
+        # them another couple's names, and mix two couples' answers in one record.
+        raise InputError("already holds a case, and without -o the intake starts a new one", file=str(out),
+                         hint=f"name the new couple's file, such as -o ana-ben.yaml, or give -o {out} "
+                              "to add a session to this case")
     existing = _existing(out)
     q = Questionnaire(existing, today)
     case_id = None
