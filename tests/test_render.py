@@ -444,7 +444,7 @@ def test_drift_is_drawn_where_the_engine_concludes_it(path: Path) -> None:
     assert [p for p in drifting if f"{p}:drift" not in graph] == []
 
 
-MAX_WIDTH_PT = 1650   # A4 landscape is 842 pt wide; the widest case today (adeyemi-fischer) is 1613 pt
+MAX_WIDTH_PT = 1150   # A4 landscape is 842 pt wide; the widest case today is about 1094 pt (printed at 9 pt or more, below)
 
 
 @pytest.mark.graphviz
@@ -462,7 +462,7 @@ def test_picture_width_fits_a_landscape_page(path: Path, audience: str) -> None:
 
 PRINT_WIDTH_PT = 283 / 25.4 * 72    # A4 landscape less 7 mm margins each side
 PRINT_HEIGHT_PT = 172 / 25.4 * 72   # the report's diagram is held to 172 mm high (.figure.diagram svg)
-MIN_PRINTED_PT = 7.5                # issue 14 asks for 9 pt; every drawing reaches at least this today
+MIN_PRINTED_PT = 9.0                # issue 14: no text smaller than 9 pt on paper
 
 
 @pytest.mark.graphviz

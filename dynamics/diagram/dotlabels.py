@@ -77,7 +77,7 @@ def bullets(items, width: int, size: int) -> str:
     return f'<FONT POINT-SIZE="{size}">' + BR.join(lines) + BR + "</FONT>"
 
 
-def table(rows: list[str], spacing: int = 2) -> str:
+def table(rows: list[str], spacing: int = 1) -> str:
     """Return rows stacked in a borderless, left-aligned table, as a whole HTML-like label."""
     cells = "".join(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{row}</TD></TR>' for row in rows)
     return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="{spacing}" CELLPADDING="1">'

@@ -13,7 +13,7 @@ from __future__ import annotations
 from . import boxes, wording
 from .dotlabels import attrs, q
 from .loop import SAFETY_NOTICE
-from .palette import FONT, GREY, HELP, PARTNER_COLOURS
+from .palette import FONT, GREY, HELP, PARTNER_COLOURS, TEXT
 
 ENGINE = "dot"
 
@@ -47,11 +47,11 @@ class _Writer:
         """Return the whole DOT text: settings, partners, notes, links, help, the row and the key."""
         self.emit("digraph cycle {")
         self.emit("\tgraph " + attrs(
-            layout=ENGINE, rankdir="TB", newrank="true", splines="true", nodesep="0.2", ranksep="0.15",
-            pad="0.15", bgcolor="white", fontname=FONT, labelloc="t", labeljust="c", label=self.heading()))
+            layout=ENGINE, rankdir="TB", newrank="true", splines="true", nodesep="0.2", ranksep="0.12",
+            pad="0.05", bgcolor="white", fontname=FONT, labelloc="t", labeljust="c", label=self.heading()))
         self.emit("\tnode " + attrs(fontname=FONT, shape="box", style="rounded,filled", penwidth="2",
-                                    margin="0.1,0.06"))
-        self.emit("\tedge " + attrs(fontname=FONT, fontsize="13", penwidth="2", arrowsize="1.1"))
+                                    margin="0.08,0.04"))
+        self.emit("\tedge " + attrs(fontname=FONT, fontsize=str(TEXT), penwidth="2", arrowsize="1.1"))
         for pid in self.order:
             self.partner(pid)
         for node in self.nodes("note"):
@@ -144,13 +144,16 @@ class _Writer:
             if not self.is_main(u, v):
                 if (v, u) in done:
                     continue
+                # A link between ranks (a new move and the row) carries its words as a label the layout
+                # makes room for; Graphviz's xlabels, placed afterwards, crowd each other there.
+                at = "label" if g.nodes[u]["new"] != g.nodes[v]["new"] else "xlabel"
                 if self.both(u, v):
                     words = wording.both_ways_word(g.nodes[u]["group"], g.nodes[v]["group"])
                     extra = {"dir": "both", "color": f"{line}:{self.colours[g.nodes[v]['partner']][0]}",
-                             "xlabel": f" {words} ", "fontcolor": GREY}
+                             at: f" {words} ", "fontcolor": GREY}
                 else:
-                    extra = {"color": line, "xlabel": f" {d['label']} ", "fontcolor": line}
-                self.emit(f"\t{q(u)} -> {q(v)} " + attrs(**extra, fontsize="12", penwidth="1.5",
+                    extra = {"color": line, at: f" {d['label']} ", "fontcolor": line}
+                self.emit(f"\t{q(u)} -> {q(v)} " + attrs(**extra, fontsize=str(TEXT), penwidth="1.5",
                                                           constraint="false"))
                 done.add((u, v))
                 continue
@@ -164,7 +167,7 @@ class _Writer:
         label = f" {d['label']} "
         if back and not cut:
             self.emit(f"\t{q(via)} " + attrs(shape="plaintext", style="", margin="0", width="0",
-                                              height="0", fontsize="13", fontcolor=line, label=label))
+                                              height="0", fontsize=str(TEXT), fontcolor=line, label=label))
         else:
             self.emit(f"\t{q(via)} " + attrs(shape="point", label="", style="filled",
                                               width="0.22" if cut else "0.01",

@@ -7,6 +7,9 @@ diagram depends on colour alone. Fonts are generic names, so the SVG stays self-
 from __future__ import annotations
 
 FONT = "Helvetica,Arial,sans-serif"
+# The size of the body text, in points, and the smallest drawn: shrunk to fit an A4 landscape page, the largest
+# picture still prints it at 9 points or more (tests/test_render.py).
+TEXT = 13
 
 # Okabe-Ito hues: blue and vermillion for the partners, bluish green for help; (line, fill, text).
 PARTNER_COLOURS = (("#0072B2", "#DCEBF7", "#004A75"), ("#D55E00", "#FBE4D3", "#8A3D00"))
