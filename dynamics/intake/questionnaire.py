@@ -132,6 +132,13 @@ class Questionnaire:
         """Return the partners' positions in the order their checklists come: the one answering first."""
         return (2, 1) if self.answers.get("respondent") == "2" else (1, 2)
 
+    def listed_line(self, behavior: str, pos: int) -> str:
+        """Return a move's checklist line about partner pos, naming the other partner as whoever answers
+        knows them: "you" to the other partner, else by name."""
+        other = "you" if self.answers.get("respondent") == str(3 - pos) else self.names()[2 - pos]
+        return self.vocab.behaviors[behavior].listed.format(other=other,
+                                                            others="your" if other == "you" else f"{other}'s")
+
     def _checklist(self, lid: str, behaviours: tuple[str, ...], section: str) -> list[Question]:
         """Each partner's checklist of these moves, each followed by a frequency question per move ticked.
 
@@ -143,9 +150,7 @@ class Questionnaire:
         respondent = self.answers.get("respondent")
         for pos in self._partners():
             ask = c["self"] if respondent == str(pos) else c["other"].format(name=names[pos - 1])
-            other = "you" if respondent == str(3 - pos) else names[2 - pos]   # the other partner, as the reader knows them
-            others = "your" if other == "you" else f"{other}'s"
-            lines = [f"{ask} {c['how']}"] + [f"  {n:>2}  {self.vocab.behaviors[b].listed.format(other=other, others=others)}"
+            lines = [f"{ask} {c['how']}"] + [f"  {n:>2}  {self.listed_line(b, pos)}"
                                              for n, b in enumerate(behaviours, start=1)]
             key = f"pick.{lid}.{pos}"
             qs.append(self._q(key, "\n".join(lines), lambda raw, n=len(behaviours): read_picks(raw, n), section,

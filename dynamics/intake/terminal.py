@@ -154,11 +154,17 @@ def summary(q: Questionnaire, out: Path) -> str:
         lines += ["", s["partner_heading"].format(name=name)]
         # the private part's answers are not repeated, like the safety screen's
         said = {bid: q.frequency(pos, bid) for lid, bids in q.checklists() if lid != PRIVATE for bid in bids}
-        listed = [f"  {number[f'b.{pos}.{bid}']:>3}. {vocab.behaviors[bid].couple_words}: {value}"
+        line = q.listed_line   # the words the person ticked
+        listed = [f"  {number[f'b.{pos}.{bid}']:>3}. {line(bid, pos)} — {value}"
                   for bid, value in said.items() if value not in (None, "never")]
         lines += listed or [f"       {s['nothing_above_never']}"]
         lines.append("       " + s["counts"].format(never=sum(v == "never" for v in said.values()),
                                                     skipped=sum(v is None for v in said.values())))
+        titles = {x["id"]: x["title"] for x in t["sections"]}
+        lists = [f"{titles[lid]} ({number[f'pick.{lid}.{pos}']})" for lid, _ in q.checklists()
+                 if f"pick.{lid}.{pos}" in number and lid in titles]
+        if lists:
+            lines.append("       " + s["lists"].format(items=" · ".join(lists)))
     lines.append("")
     moves = [k for k in number if k.startswith("episode.") and k.endswith(".what") and a.get(k)]
     if a.get("episode") and moves:
