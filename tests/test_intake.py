@@ -165,6 +165,7 @@ def test_interview_shows_progress_hints_and_the_review(tmp_path):
               "Move 3: what did Maya do?", "type a number from 1 to 18",
               "enter 9 numbers from 1 to 7; you entered 8", "Please check your answers",
               "type yes, a number from 1 to", "Thank you. Your answers are saved for your therapist",
+              "stop responding — sometimes", "type the number of its list: Reaching each other (6)",
               f"(Saved in {out}.)"]
     assert [w for w in wanted if w not in text] == []
     # the closing words say nothing of what was answered, and no command: a partner may be reading them
