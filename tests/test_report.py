@@ -271,3 +271,19 @@ def test_inline_svg_drops_prologue_doctype_and_namespaces():
                 '<svg width="10pt" xmlns="http://www.w3.org/2000/svg" '
                 'xmlns:xlink="http://www.w3.org/1999/xlink"><g/></svg>\n')
     assert inline_svg(document) == '<svg width="10pt"><g/></svg>'
+
+
+def test_trend_chart_keeps_every_point_of_a_long_record_inside_its_panel():
+    """With thirty sessions, the groups' side-by-side dodge still leaves every point inside its partner's panel."""
+    order = ("connect", "pursue", "withdraw", "attack", "drift")
+    scores = tuple((g, 2.0) for g in order)
+    trends = Trends(tuple(SessionTrend(dt.date(2026, 1, 1) + dt.timedelta(weeks=i), 1.0, 2, 2,
+                                       (("A", scores), ("B", scores))) for i in range(30)), ())
+    words = {"caption": "c", "ratio_title": "r", "target": "t", "groups_title": "g",
+             "groups": {g: g for g in order}, "lines": {g: ("#000000", "") for g in order}}
+    svg = trend_svg(trends, {"A": "Ann", "B": "Bo"}, words)
+    left, width, gap = 54, 760 - 54 - 16, 40
+    panel = (width - gap) / 2
+    panels = [(left, left + panel), (left + panel + gap, left + width)]
+    xs = [float(x) for x in re.findall(r'<circle cx="([\d.]+)" cy="[\d.]+" r="3.5"', svg)]
+    assert len(xs) == 2 * 30 * 5 and all(any(a + 3.5 <= x <= b - 3.5 for a, b in panels) for x in xs)

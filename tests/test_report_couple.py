@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,127 @@ def test_couple_referral_is_rewritten_for_a_couples_therapists_tool():
     item = knowledge.read("interventions.yaml")["interventions"]["couples-therapy-referral"]
     wording = " ".join(str(item[k]) for k in ("title", "couple_title", "description", "this_week", "couple_text"))
     assert ("individual" in wording, "specialis" in wording, "Refer for EFT" in wording) == (True, True, False)
+
+
+def _style_rules(html: str) -> dict[str, str]:
+    """Return a report's style sheet as selector -> declarations (the last rule for a selector wins)."""
+    sheet = re.search(r"<style>(.*?)</style>", html, flags=re.S).group(1)
+    sheet = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
+    rules = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", sheet):
+        for selector in selectors.split(","):
+            rules[" ".join(selector.split())] = rules.get(" ".join(selector.split()), "") + body
+    return rules
+
+
+@pytest.mark.parametrize("audience", ["clinician", "couple"])
+def test_print_keeps_cards_items_rows_figures_and_the_footer_with_their_content(audience):
+    """No page break cuts a card, an intervention, a table row, a figure or a short section; the footer never stands alone."""
+    rules = _style_rules(_report("rivera-okafor.yaml", audience).html())
+    whole = [s for s in (".card", ".item", "tr", ".figure", ".keep") if "break-inside: avoid" not in rules.get(s, "")]
+    assert (whole, "break-before: avoid" in rules["footer"], "page: wide" in rules[".diagram-page + footer"],
+            "break-after: avoid" in rules["h2"]) == ([], True, True, True)
+
+
+def test_handout_opens_with_the_words_and_ends_with_the_picture():
+    """The handout's first page carries the summary and the first steps; the landscape picture comes last."""
+    html = _report("rivera-okafor.yaml", "couple").html()
+    order = [html.index(f'<section id="{s}"') for s in ("summary", "this-week", "trends", "cycle")]
+    summary = html.split('<section id="summary">', 1)[1].split("</section>", 1)[0]
+    assert (order == sorted(order), "things get tense" in summary or "Day to day" in summary, "The picture at the end" in summary) == (
+        True, True, True)
+
+
+def test_report_without_annotations_says_so_in_the_footer_not_on_a_page_of_its_own(tmp_path):
+    """A case with no annotations gets one line in the footer; once annotated, the report has the section."""
+    bare = _report("rivera-okafor.yaml", "clinician").html()
+    case = tmp_path / "rivera-okafor.yaml"
+    case.write_text((CASES / "rivera-okafor.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert CliRunner().invoke(main, ["annotate", str(case), "note", "Tom asked for shorter sessions"]).exit_code == 0
+    annotated = build_report(load_case(case), assess(load_case(case)), "clinician").html()
+    footer = bare.split("<footer>", 1)[1]
+    assert ('id="notes"' in bare, "No clinician's annotations yet" in footer,
+            'id="notes"' in annotated, "Tom asked for shorter sessions" in annotated) == (False, True, True, True)
+
+
+@pytest.mark.parametrize("name", ["whitfield-moreau", "dubois-kaur"])
+def test_handout_says_warm_moments_began_rather_than_grew_from_none(name):
+    """From a first session without warm moments the handout says they have begun, in everyday words, with no
+    claim of a measured rise and no clinical phrase."""
+    result = _report(f"{name}.yaml", "couple")
+    text = " ".join(_visible_text(result.html()).split()) + " ".join(result.markdown("d.svg", "t.svg").split())
+    assert (result.context["progress"]["kind"], "no positive moves" in text, "have grown" in text,
+            "Warm moments have begun to show" in text,
+            result.context["progress"]["first_ratio"]) == ("started", False, False, True, "no warm moments yet")
+
+
+def _text_boxes(svg: str) -> list[tuple[float, float, float, float, str]]:
+    """Return each <text> of a chart as an approximate box (left, top, right, bottom, text) at 12px."""
+    boxes = []
+    for x, y, anchor, style, body in re.findall(
+            r'<text x="([\d.-]+)" y="([\d.-]+)" text-anchor="(\w+)" style="([^"]*)">([^<]*)</text>', svg):
+        width = len(body) * (6.6 if "font-weight:600" in style else 6.0)
+        left = float(x) - {"start": 0, "middle": width / 2, "end": width}[anchor]
+        boxes.append((left, float(y) - 10, left + width, float(y) + 3, body))
+    return boxes
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_chart_labels_do_not_overlap_and_points_stay_inside_the_plot(path):
+    """No two chart labels share space, every label lies inside the picture, every point inside its panel."""
+    for audience in ("clinician", "couple"):
+        svg = _report(path.name, audience).trend_svg
+        if svg is None:
+            continue
+        width, height = map(float, re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups())
+        boxes = _text_boxes(svg)
+        clashes = [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+        outside = [b[4] for b in boxes if b[0] < 0 or b[2] > width or b[1] < 0 or b[3] > height]
+        frames = [tuple(map(float, f)) for f in re.findall(
+            r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none"', svg)]
+        ratio = frames[0]
+        points = [(float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="4"', svg)]
+        astray = [p for p in points if not (ratio[0] < p[0] < ratio[0] + ratio[2] and ratio[1] < p[1] < ratio[1] + ratio[3])]
+        assert (clashes, outside, astray) == ([], [], []), audience
+
+
+@needs_chromium
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize("name", ["rivera-okafor", "abara-silva", "hale-ortiz"])
+@pytest.mark.parametrize("audience", ["clinician", "couple"])
+def test_no_printed_page_is_left_nearly_empty(tmp_path, name, audience):
+    """Every printed page carries real content: no page holds only a footer, a heading or a stray line."""
+    out = tmp_path / "r.pdf"
+    assert CliRunner().invoke(main, ["report", str(CASES / f"{name}.yaml"), "-o", str(out),
+                                     "--audience", audience]).exit_code == 0
+    pages = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    words = [len(page.split()) for page in pages if page.strip() or page is not pages[-1]]
+    assert [n for n in words if n < 80] == [], words
+
+
+def test_handout_measures_a_rise_from_the_first_session_with_warm_moments():
+    """Warm moments absent at first, then growing over two sessions, read as growth, not as a bare beginning."""
+    progress = _report("nakamura-haddad.yaml", "couple").context["progress"]
+    assert (progress["kind"], progress["first_ratio"], progress["latest_ratio"]) == (
+        "better", "no warm moments yet", "1 : 1.3")
+
+
+def test_handout_first_picture_does_not_call_a_warm_start_tense():
+    """A single session where warm moments already lead is not described as tense moments at their most frequent."""
+    text = " ".join(_visible_text(_report("quinn-bose.yaml", "couple").html()).split())
+    assert ("warm moments are already ahead" in text, "at their most frequent" in text) == (True, False)
+
+
+def test_an_overridden_stage_shows_who_set_it_not_a_confidence(tmp_path):
+    """A stage the clinician overrode is shown 'set by clinician', never with the 100% an override carries."""
+    case = tmp_path / "castillo-novak.yaml"
+    case.write_text((CASES / "castillo-novak.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert CliRunner().invoke(main, ["annotate", str(case), "override", "cycle.stage", "de-escalation",
+                                     "--reason", "one unprompted approach is not yet new positions"]).exit_code == 0
+    result = build_report(load_case(case), assess(load_case(case)), "clinician")
+    stage_row = re.search(r"<dt>Stage</dt><dd>(.*?)</dd>", result.html(), flags=re.S).group(1)
+    markdown_row = next(line for line in result.markdown("d.svg", "t.svg").splitlines() if line.startswith("| Stage"))
+    assert ("set by clinician" in stage_row, "100%" in stage_row, "set by clinician" in markdown_row,
+            "100%" in markdown_row) == (True, False, True, False)

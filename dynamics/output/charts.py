@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from ..inference.reading import SessionTrend, Trends
+from ..notation import EMPTY_SIDES, ratio_words   # noqa: F401  (ratio_words: the one notation, used here and by present.py)
 
 RATIO_LOW, RATIO_HIGH = 1 / 30, 30.0
 RATIO_TICKS = (1 / 20, 1 / 5, 1.0, 5.0, 20.0)
 FONT = "font-family:inherit;font-size:12px"
+#: a white outline behind a point's label, so a grid line or the plotted line under it does not cut through it
+HALO = ";paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round"
 
 
 @dataclass(frozen=True)
@@ -30,47 +33,35 @@ class Frame:
         """Return the x of the index-th of count evenly spaced sessions."""
         if count == 1:
             return self.left + self.width / 2
-        pad = min(36.0, self.width / (2 * count))
+        pad = min(36.0, max(12.0, self.width / (2 * count)))   # room for the groups' side-by-side dodge
         return self.left + pad + index * (self.width - 2 * pad) / (count - 1)
 
-
-EMPTY_SIDES = ("no negative moves", "no positive moves", "nothing recorded")
 
 #: the one sentence that says what the ratio counts, wherever a ratio is shown to a clinician
 RATIO_MEANING = ("The ratio sets the positive moves of a session against its negative ones, each move "
                  "weighted by how often it happened (rarely 1, sometimes 2, often 3, constantly 4).")
 
 
-def _amount(value: float) -> str:
-    """Return a ratio's side as a person reads it: '14', '2.5', '1.3'."""
-    return f"{value:.0f}" if value >= 10 or abs(value - round(value)) < 0.05 else f"{value:.1f}"
+def progress(trends: Trends, empty: tuple[str, str, str] = EMPTY_SIDES) -> dict:
+    """Return how the ratio moved from the first session with moves to the latest, for framing it with care.
 
-
-def ratio_words(value: float, positive: float = 1.0, negative: float = 1.0,
-                empty: tuple[str, str, str] = EMPTY_SIDES) -> str:
-    """Return a ratio in the one notation reports use: '5 : 1', '2.5 : 1', '1 : 14', or a phrase when a side is empty.
-
-    empty gives the phrases for: no negative side, no positive side, neither.
+    empty gives the audience's phrases for a session with an empty side, as ratio_words takes them.
     """
-    if negative == 0:
-        return empty[0] if positive else empty[2]
-    if value <= 0:
-        return empty[1]
-    return f"{_amount(value)} : 1" if value >= 1 else f"1 : {_amount(1 / value)}"
-
-
-def progress(trends: Trends) -> dict:
-    """Return how the ratio moved from the first session with moves to the latest, for framing it with care."""
     sessions = [s for s in trends.sessions if s.positive or s.negative]
     if not sessions:
         return {"kind": "none"}
     first, latest = sessions[0], sessions[-1]
-    kind = ("one" if len(sessions) == 1 else "better" if latest.ratio > first.ratio * 1.25
-            else "harder" if latest.ratio < first.ratio / 1.25 else "steady")
+    # From a first session without warm moments any count is "grown": the rise is measured from the first
+    # session that had some, and when only the latest has any, the words say they have begun ('started')
+    warm = [s for s in sessions if s.positive]
+    base = first if first.positive or not warm else warm[0]
+    kind = ("one" if len(sessions) == 1 else "started" if base is latest
+            else "better" if latest.ratio > base.ratio * 1.25
+            else "harder" if latest.ratio < base.ratio / 1.25 else "steady")
     return {"kind": kind, "first": first.date.isoformat(), "latest": latest.date.isoformat(),
-            "first_ratio": ratio_words(first.ratio, first.positive, first.negative),
-            "latest_ratio": ratio_words(latest.ratio, latest.positive, latest.negative),
-            "at_target": latest.ratio >= 5.0}
+            "first_ratio": ratio_words(first.ratio, first.positive, first.negative, empty),
+            "latest_ratio": ratio_words(latest.ratio, latest.positive, latest.negative, empty),
+            "at_target": latest.ratio >= 5.0, "ahead": latest.ratio > 1.0}
 
 
 def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = "") -> str:
@@ -122,7 +113,7 @@ def _ratio_panel(sessions: tuple[SessionTrend, ...], frame: Frame, words: dict) 
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#333"><title>{s.date.isoformat()}: '
                    f'{s.positive:g} positive, {s.negative:g} negative</title></circle>')
         out.append(_text(x + shift, y - 9 if y > frame.top + 24 else y + 18, label, anchor,
-                         ";font-weight:600"))
+                         ";font-weight:600" + HALO))
     for i, s in enumerate(sessions):
         out.append(_text(frame.x(i, len(sessions)), frame.top + frame.height + 16, _short_date(s.date),
                          extra=";fill:#555"))
@@ -197,7 +188,7 @@ def trend_svg(trends: Trends, partners: dict[str, str], words: dict) -> str:
     lines = [(gid, *words["lines"][gid]) for gid in words["groups"]]
     width, left = 760, 54
     ratio = Frame(left, 34, width - left - 16, 150)
-    panels_top = ratio.top + ratio.height + 96
+    panels_top = ratio.top + ratio.height + 80
     gap = 40
     panel_width = (width - left - 16 - gap) / 2
     height = panels_top + 150 + 34

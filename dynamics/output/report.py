@@ -287,11 +287,16 @@ def _partner(case: Case, assessment: Assessment, p: PartnerReading, couple: bool
     position = knowledge.read("cycle.yaml")["positions"].get(p.voice, {}) if p.voice else {}
     return {"id": p.id, "name": p.name, "strategy": p.strategy.label, "confidence": p.strategy.confidence,
             "strategy_words": _strategy_words(p.strategy.label),
-            "set_by": Origin.CLINICIAN.value if p.strategy.set_by is Origin.CLINICIAN else None,
+            "set_by": _set_by(p.strategy),
             "ecr_r": {"anxiety": p.ecr_r[0], "avoidance": p.ecr_r[1]} if p.ecr_r else None,
             "position_title": position.get("title"), "position_couple": position.get("couple_title"),
             "evidence": list(dict.fromkeys(p.strategy.why)),
             "moves": _moves(case, assessment.present, p.id, couple)}
+
+
+def _set_by(conclusion) -> str | None:
+    """Return 'clinician' for a conclusion the clinician's override set (its confidence is not the rules'), else None."""
+    return Origin.CLINICIAN.value if getattr(conclusion, "set_by", None) is Origin.CLINICIAN else None
 
 
 def _cycle(assessment: Assessment) -> tuple[dict, dict | None]:
@@ -299,11 +304,12 @@ def _cycle(assessment: Assessment) -> tuple[dict, dict | None]:
     cycle_kb = knowledge.read("cycle.yaml")
     pattern_id = assessment.cycle.pattern.label
     pattern = dict(cycle_kb["patterns"].get(pattern_id, {}), id=pattern_id,
-                   confidence=assessment.cycle.pattern.confidence)
+                   confidence=assessment.cycle.pattern.confidence, set_by=_set_by(assessment.cycle.pattern))
     if assessment.cycle.stage is None:
         return pattern, None
     stage_id = assessment.cycle.stage.label
     stage = dict(cycle_kb["stages"][stage_id], id=stage_id, confidence=assessment.cycle.stage.confidence,
+                 set_by=_set_by(assessment.cycle.stage),
                  couple_words=words()["couple_stages"].get(stage_id, ""))
     extra = stage.pop("in_pattern", {}).get(pattern_id)  # the stage as it shows in this couple's pattern
     if extra:
@@ -368,7 +374,7 @@ def build_report(case: Case, assessment: Assessment, audience: str = "clinician"
         "intervention_groups": _groups_of(interventions[first:], case.partner_ids, names,
                                           (steps["together"], steps["each"]) if couple else None),
         "ratio_meaning": RATIO_MEANING,
-        "progress": progress(assessment.trends),
+        "progress": progress(assessment.trends, tuple(words()["chart"][audience]["empty_sides"])),
         "withheld": [{"id": w, "title": catalog.get(w, {}).get("title", w)} for w in assessment.withheld],
         "judgements": [{"conclusion": j.conclusion, "action": j.action.value, "value": j.value,
                         "reason": j.reason, "by": j.by, "date": j.date.isoformat(), "entry": j.entry,
