@@ -210,14 +210,20 @@ def ratio_groups() -> tuple[str, ...]:
     return tuple(g for g, group in vocab.groups.items() if group.counts_in_ratio in ("positive", "negative"))
 
 
+def _kept(value: float) -> float:
+    """Return a ratio kept to four significant figures: short in a derivation, yet exact enough that
+    a reason writing it (1 against 35 as 1 : 35) says what the sessions say (three decimals gave 1 : 34)."""
+    return float(f"{value:.4g}")
+
+
 def _ratio(sessions: tuple[Session, ...], cover) -> list[InputFact]:
     counted = [sessions[i] for i in covering(cover, ratio_groups())]
     if not counted:
         return []
     value, positive, negative = ratio_of(counted[-1])
     previous = ratio_of(counted[-2])[0] if len(counted) > 1 else -1.0
-    return [InputFact("ratio", {"value": round(value, 3), "positive": positive, "negative": negative,
-                                "previous": round(previous, 3),
+    return [InputFact("ratio", {"value": _kept(value), "positive": positive, "negative": negative,
+                                "previous": _kept(previous),
                                 "trend": _trend(value, previous if len(counted) > 1 else None)},
                       origin=[f"{counted[-1].date}: {positive:g} positive against {negative:g} negative"])]
 
