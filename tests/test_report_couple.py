@@ -213,13 +213,18 @@ def test_handout_says_warm_moments_began_rather_than_grew_from_none(name):
 
 
 def _text_boxes(svg: str) -> list[tuple[float, float, float, float, str]]:
-    """Return each <text> of a chart as an approximate box (left, top, right, bottom, text) at 12px."""
+    """Return each <text> of a chart as an approximate box (left, top, right, bottom, text) at 12px, in the
+    widest common font (CHAR_PX a character), and each legend swatch as a box too."""
+    from dynamics.output.charts import CHAR_PX
     boxes = []
-    for x, y, anchor, style, body in re.findall(
-            r'<text x="([\d.-]+)" y="([\d.-]+)" text-anchor="(\w+)" style="([^"]*)">([^<]*)</text>', svg):
-        width = len(body) * (6.6 if "font-weight:600" in style else 6.0)
+    for x, y, anchor, look, body in re.findall(
+            r'<text x="([\d.-]+)" y="([\d.-]+)" text-anchor="(\w+)"([^>]*)>([^<]*)</text>', svg):
+        width = len(body) * CHAR_PX * (1.1 if 'font-weight="600"' in look else 1.0)
         left = float(x) - {"start": 0, "middle": width / 2, "end": width}[anchor]
         boxes.append((left, float(y) - 10, left + width, float(y) + 3, body))
+    for x1, x2, y in re.findall(r'<line x1="([\d.]+)" x2="([\d.]+)" y1="([\d.]+)" y2="[\d.]+" stroke="[^"]+" '
+                                r'stroke-width="2.5"', svg):
+        boxes.append((float(x1), float(y) - 2, float(x2), float(y) + 2, f"swatch at {x1}"))
     return boxes
 
 

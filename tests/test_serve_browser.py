@@ -112,6 +112,16 @@ def test_the_clinician_reads_the_caseload_and_adds_a_session(server, browser) ->
     before = page.locator("#conclusions").inner_text()
     assert "anxious-avoidant" in before
     shot(page, "case")
+    # the chart's words, as the browser lays them out under the page's content policy: at the chart's own
+    # size (an inline style would be refused, and the page's larger font would take over) and apart
+    boxes = page.evaluate("""() => [...document.querySelectorAll(
+            'figure.chart svg text, figure.chart svg line[stroke-width="2.5"]')].map(t => {
+        const b = t.getBoundingClientRect(), pad = t.tagName == 'line' ? 2 : 0;   // a line's own box has no height
+        return [t.textContent || 'a legend line', b.left, b.top - pad, b.right, b.bottom + pad,
+                t.tagName == 'text' ? getComputedStyle(t).fontSize : '12px']; })""")
+    clashes = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+               if a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1]
+    assert (len(boxes) > 10, {b[5] for b in boxes}, clashes) == (True, {"12px"}, [])
 
     page.click("#form-session > summary")
     page.fill("input[name=date]", "2026-10-19")

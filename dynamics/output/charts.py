@@ -17,6 +17,9 @@ from ..notation import EMPTY_SIDES, ratio_words   # noqa: F401  (ratio_words: th
 RATIO_LOW, RATIO_HIGH = 1 / 30, 30.0
 RATIO_TICKS = (1 / 20, 1 / 5, 1.0, 5.0, 20.0)
 FONT = "font-family:inherit;font-size:12px"
+#: the width of a character of FONT, taken at the wide end (DejaVu Sans, the workspace's font on Linux,
+#: runs about 7.2 px at 12 px; Helvetica and Arial about 6.3), so labels laid out by it never overlap
+CHAR_PX = 7.4
 #: a white outline behind a point's label, so a grid line or the plotted line under it does not cut through it
 HALO = ";paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round"
 
@@ -65,8 +68,11 @@ def progress(trends: Trends, empty: tuple[str, str, str] = EMPTY_SIDES) -> dict:
 
 
 def _text(x: float, y: float, body: str, anchor: str = "middle", extra: str = "") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" style="{FONT}{extra}">'
-            f"{escape(body)}</text>")
+    """Return a <text>; its look (FONT, then extra, both written 'name:value;...') goes into presentation
+    attributes, not a style attribute, which the workspace's content policy (no inline styles) would drop."""
+    look = dict(part.split(":", 1) for part in (FONT + extra).split(";") if part)
+    attributes = "".join(f' {name}="{value}"' for name, value in look.items())
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{attributes}>{escape(body)}</text>'
 
 
 def _short_date(day) -> str:
@@ -87,9 +93,10 @@ def _ratio_panel(sessions: tuple[SessionTrend, ...], frame: Frame, words: dict) 
     target = _ratio_y(frame, 5.0)
     out.append(f'<rect x="{frame.left}" y="{target_top:.1f}" width="{frame.width}" '
                f'height="{target - target_top:.1f}" fill="#009E73" fill-opacity="0.10"/>')
-    out.append(f'<rect x="{frame.left + frame.width - 150}" y="{frame.top - 24}" width="10" height="10" '
-               f'fill="#009E73" fill-opacity="0.25"/>')
-    out.append(_text(frame.left + frame.width - 136, frame.top - 15, words["target"], "start", ";fill:#00664a"))
+    right = frame.left + frame.width   # the band's key ends at the plot's right edge, however long its words
+    out.append(f'<rect x="{right - CHAR_PX * len(words["target"]) - 14:.1f}" y="{frame.top - 24}" width="10" '
+               f'height="10" fill="#009E73" fill-opacity="0.25"/>')
+    out.append(_text(right, frame.top - 15, words["target"], "end", ";fill:#00664a"))
     out.append(f'<rect x="{frame.left}" y="{frame.top}" width="{frame.width}" height="{frame.height}" '
                f'fill="none" stroke="#999"/>')
     for tick in RATIO_TICKS:
@@ -171,7 +178,7 @@ def _legend(x: float, y: float, names: dict[str, str], lines: list[tuple[str, st
                    f'stroke-width="2.5"{dashes}/>')
         label = names.get(gid, gid)
         out.append(_text(x + 27, y, label, "start"))
-        x += 40 + 6.5 * len(label)
+        x += 40 + CHAR_PX * len(label)
     return out
 
 
