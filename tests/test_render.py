@@ -335,7 +335,7 @@ ILL_FITTING = [
     "the work is for the other", "plays down own needs", "calms self down", "second-guesses themself",
     "themself", "reported by the partner", "RECOMMENDEDS", "Earlier in the work", "session since",
     "tired of hearing no", "you just don't care", "you obviously care more", "not right for each other",
-    "can't we just draw a line", "bad partner", "fault is",
+    "can't we just draw a line", "bad partner", "fault is", "all the other's fault",
 ]
 
 
