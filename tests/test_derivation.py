@@ -73,3 +73,17 @@ def test_all_four_horsemen_are_named_once_each():
     risk = next(r for r in assess(parse_case(text, "four.yaml")).risks if r.id == "four-horsemen")
     assert risk.why == ("Three or more of the Four Horsemen appear in the latest session: contempt, criticism, "
                         "defensiveness and stonewalling.")
+
+
+def test_an_interventions_sources_are_those_of_the_rules_that_chose_it_then_its_own():
+    """Individual therapy chosen for a fearful partner cites the rule that chose it, not safety practice;
+    chosen because of a safety concern, it cites safety practice first. A range inside another is shown once."""
+    from dynamics.case.model import load_case
+    from dynamics.inference.assessment import assess
+
+    def cited(name: str) -> list[str]:
+        therapy = next(i for i in assess(load_case(CASES / name)).interventions if i.id == "individual-therapy")
+        return [f"{s.id}:{','.join(s.lines)}" for s in therapy.sources]
+    fearful, unsafe = cited("whitfield-moreau.yaml"), cited("hale-ortiz.yaml")
+    assert (any(s.startswith("SAFETY") for s in fearful), unsafe[0], "S1:93-94" in fearful,
+            [s for s in fearful if s.startswith("S1:")]) == (False, "SAFETY:", True, ["S1:93-94"])

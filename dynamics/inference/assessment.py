@@ -51,8 +51,9 @@ def _one(run: Run, template: str, **where) -> Trace | None:
 
 
 def sources(run: Run, citations) -> tuple[SourceRef, ...]:
-    """Return structured references, each source once with all its cited line ranges."""
-    ranges: dict[str, list[str]] = {}
+    """Return structured references, each source once with its cited line ranges, in order, a range
+    that lies inside another left out (S1:93 beside S1:93-94 reads 93-94)."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
     for citation in citations:
         parsed = parse_source(citation)
         if parsed is None:
@@ -60,11 +61,13 @@ def sources(run: Run, citations) -> tuple[SourceRef, ...]:
             continue
         sid, start, end = parsed
         lines = ranges.setdefault(sid, [])
-        if start is not None:
-            text = f"{start}" + (f"-{end}" if end != start else "")
-            if text not in lines:
-                lines.append(text)
-    return tuple(SourceRef(sid, run.kb.sources.get(sid, {}).get("title", sid), tuple(lines))
+        if start is not None and (start, end) not in lines:
+            lines.append((start, end))
+
+    def shown(lines: list[tuple[int, int]]) -> tuple[str, ...]:
+        kept = [r for r in lines if not any(o != r and o[0] <= r[0] and r[1] <= o[1] for o in lines)]
+        return tuple(f"{a}" + (f"-{b}" if b != a else "") for a, b in sorted(kept))
+    return tuple(SourceRef(sid, run.kb.sources.get(sid, {}).get("title", sid), shown(lines))
                  for sid, lines in ranges.items())
 
 
@@ -133,13 +136,17 @@ def _interventions(run: Run, case: Case) -> tuple[Intervention, ...]:
     catalog = run.kb.interventions
     merged: dict[str, dict] = {}
     for trace in run.kept("intervention"):
-        entry = merged.setdefault(trace.slots["id"], {"partners": set(), "why": []})
+        entry = merged.setdefault(trace.slots["id"], {"partners": set(), "why": [], "cited": []})
         who = trace.slots["partner"]
         entry["partners"].update(case.partner_ids if who in (None, "both") else (who,))
         entry["why"].extend(w for w in trace.why if w not in entry["why"])
+        for c in trace.contributions:   # the sources of the rules that chose it here, before the catalog's own
+            if c.cf > 0:
+                entry["cited"].extend(run.kb.rule(c.rule).sources)
     order = {pid: i for i, pid in enumerate(case.partner_ids)}
     result = [Intervention(iid, tuple(sorted(entry["partners"], key=order.get)), catalog[iid]["title"],
-                           " ".join(entry["why"]), sources(run, catalog[iid].get("sources", ())),
+                           " ".join(entry["why"]),
+                           sources(run, (*entry["cited"], *catalog[iid].get("sources", ()))),
                            int(catalog[iid]["priority"]), bool(catalog[iid]["conjoint"]))
               for iid, entry in merged.items()]
     return tuple(sorted(result, key=lambda x: (-x.priority, x.id)))
