@@ -37,3 +37,19 @@ def test_a_reason_writes_the_ratio_as_the_sessions_do(path: Path):
     reasons = [r.why for r in result.risks if r.id == "low-positive-ratio"] + \
         [i.why for i in result.interventions if i.id == "appreciation-ratio"]
     assert [w for w in reasons if shown not in w or "against" in w or "to one" in w] == [], shown
+
+
+def test_no_reason_writes_the_ratios_two_sides_in_its_own_notation():
+    """A rule's reason that carries the ratio's two sides ({pos} against {neg}) would write the ratio a
+    second way; the one notation is {r.ratio}, the ratio's value (rules/logic/)."""
+    from dynamics.knowledge.language import Constraint, Var, load_knowledge
+
+    def bound(value) -> list[str]:
+        if isinstance(value, Var):
+            return [value.name]
+        items = value if isinstance(value, tuple) else (value,)
+        return [c.value.name for c in items if isinstance(c, Constraint) and c.op == "as" and isinstance(c.value, Var)]
+    sides = [(rule.id, name) for rule in load_knowledge().rules for p in rule.patterns if p.template == "ratio"
+             for slot, value in p.slots if slot in ("positive", "negative") for name in bound(value)
+             if "{" + name in rule.why]
+    assert sides == []
