@@ -31,6 +31,10 @@ DISAGREEMENTS = {  # borderline readings (so marked by the blind readers) where 
                                        "may call both secure by now, as the engine does",
     "priscila-ezra-secure-drift": "de-escalation while the trend worsens; the reader marks the stage borderline "
                                   "and the engine reads escalation",
+    "ines-paulo-two-warm-sessions": "mature from a consolidation two sessions old, after 44 months together; the "
+                                    "reader holds power-struggle while the fighting is this recent (borderline)",
+    "priya-mateo-first-session-warm": "one warm first session of mostly reported moves: the engine abstains "
+                                      "(undetermined) where the reader, marking it borderline, reads anxious-avoidant",
 }
 VALIDATION = [pytest.param(p, id=p.stem, marks=pytest.mark.xfail(strict=True, reason=DISAGREEMENTS[p.stem]))
               if p.stem in DISAGREEMENTS else pytest.param(p, id=p.stem)

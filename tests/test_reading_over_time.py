@@ -192,3 +192,25 @@ def test_the_report_shows_the_moves_of_the_session_the_reading_is_from(tmp_path)
     text = out.read_text(encoding="utf-8")
     assert (result.exit_code, text.count("Most frequent moves on 5 October 2026"), "No moves recorded" in text,
             "has only 1 entry recorded yet" in text) == (0, 2, False, True)
+
+
+WARM = """  - date: {date}
+    observations:
+      - {{partner: A, behavior: bid, frequency: often, source: clinician}}
+      - {{partner: B, behavior: turning_toward, frequency: often, source: clinician}}
+      - {{partner: B, behavior: repair_attempt, frequency: often, source: clinician}}
+      - {{partner: A, behavior: appreciation, frequency: often, source: clinician}}
+      - {{partner: B, behavior: appreciation, frequency: often, source: clinician}}
+      - {{partner: B, behavior: volunteering, frequency: sometimes, source: clinician}}
+      - {{partner: A, behavior: protest, frequency: rarely, source: clinician}}
+"""
+
+
+def test_one_warm_session_straight_out_of_escalation_is_de_escalation_not_consolidation():
+    """A full session of warm moves after three escalating ones reads as the cycle interrupted
+    (de-escalation), not as consolidated, and the couple as still in power struggle, not mature; a second
+    warm session, after one in which connection was already ahead, reads as consolidation (validation set 5)."""
+    one = assess(case_with(WARM.format(date="2026-10-19"))).as_dict()
+    two = assess(case_with(WARM.format(date="2026-10-19") + WARM.format(date="2026-11-02"))).as_dict()
+    assert (one["cycle"]["stage"], one["relationship_stage"], two["cycle"]["stage"]) == (
+        "de-escalation", "power-struggle", "consolidation")
