@@ -11,15 +11,17 @@ from .common import PATH, echo
 
 @click.command()
 @click.option("-o", "--output", type=PATH, metavar="CASE",
-              help="The case file to write (default: intake.yaml here); an existing case gets a new session.")
+              help="The case file to write (default: a new intake.yaml here); an existing case gets a new session.")
 @click.option("--answers", type=PATH, metavar="FILE",
               help="Take the answers from a YAML file instead of asking (see the README for its format).")
 def intake(output: Path | None, answers: Path | None) -> None:
     """Ask plain-language questions about the couple and write a case file from the answers.
 
-    Walks through the names, the everyday behaviours of each partner, an optional walk through the
-    last difficult moment, a short safety screen and optional ECR-R numbers, then shows a summary to
-    check before saving. Ctrl-C keeps the answers in CASE.draft; the next run offers to carry on.
+    Walks through the names; a checklist of everyday moves about each partner, with how often for
+    each one ticked; an optional walk through the last difficult moment; a private part (trust,
+    attention outside the couple, the safety screen); and optional ECR-R numbers, then shows a
+    summary to check before saving. Ctrl-C keeps the answers in CASE.draft; the next run offers to
+    carry on.
     """
     from ..intake.flow import run
     run(output, answers)
