@@ -287,3 +287,14 @@ def test_an_overridden_stage_shows_who_set_it_not_a_confidence(tmp_path):
     markdown_row = next(line for line in result.markdown("d.svg", "t.svg").splitlines() if line.startswith("| Stage"))
     assert ("set by clinician" in stage_row, "100%" in stage_row, "set by clinician" in markdown_row,
             "100%" in markdown_row) == (True, False, True, False)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
+def test_markdown_keeps_each_list_item_on_its_own_line(path):
+    """No Markdown list item runs into the next on one line ('... talking.- **Checking ...'): a block tag
+    at a line's end must not swallow the line break (the templates trim block lines)."""
+    import re as _re
+    for audience in ("clinician", "couple"):
+        text = _report(path.name, audience).markdown("d.svg", "t.svg")
+        joined = [line for line in text.splitlines() if _re.search(r"\S(- \*\*|\d+\. \*\*)", line)]
+        assert joined == [], (audience, joined[:2])
