@@ -72,8 +72,9 @@ def _cycle_line(a: Assessment) -> str:
     pattern = a.cycle.pattern
     if pattern.confidence is None:
         return reading_words(pattern)
-    stage = f", stage {a.cycle.stage.label}" if a.cycle.stage else ""
-    return f"{pattern.label}{stage} (confidence {pattern.confidence:.2f})"
+    stage = a.cycle.stage
+    said = f" (confidence {stage.confidence:.2f})" if stage and stage.confidence is not None else ""
+    return f"{pattern.label} (confidence {pattern.confidence:.2f})" + (f", stage {stage.label}{said}" if stage else "")
 
 
 def as_text(assessment: Assessment) -> str:
