@@ -87,3 +87,17 @@ def test_an_interventions_sources_are_those_of_the_rules_that_chose_it_then_its_
     fearful, unsafe = cited("whitfield-moreau.yaml"), cited("hale-ortiz.yaml")
     assert (any(s.startswith("SAFETY") for s in fearful), unsafe[0], "S1:93-94" in fearful,
             [s for s in fearful if s.startswith("S1:")]) == (False, "SAFETY:", True, ["S1:93-94"])
+
+
+def test_the_text_gives_the_pattern_and_the_stage_each_its_own_confidence():
+    """'pursue-withdraw (confidence 0.95), stage escalation (confidence 0.76)': the figure after the stage
+    is the stage's, not the pattern's."""
+    from dynamics.case.model import load_case
+    from dynamics.inference.assessment import assess
+    from dynamics.output.present import as_text
+    result = assess(load_case(CASES / "rivera-okafor.yaml"))
+    pattern, stage = result.cycle.pattern, result.cycle.stage
+    line = next(x for x in as_text(result).splitlines() if x.startswith("Cycle"))
+    assert (pattern.confidence != stage.confidence, line.split(None, 1)[1]) == (
+        True, f"{pattern.label} (confidence {pattern.confidence:.2f}), stage {stage.label} "
+              f"(confidence {stage.confidence:.2f})")
