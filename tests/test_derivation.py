@@ -101,3 +101,17 @@ def test_the_text_gives_the_pattern_and_the_stage_each_its_own_confidence():
     assert (pattern.confidence != stage.confidence, line.split(None, 1)[1]) == (
         True, f"{pattern.label} (confidence {pattern.confidence:.2f}), stage {stage.label} "
               f"(confidence {stage.confidence:.2f})")
+
+
+def test_a_reason_alike_for_both_partners_is_said_once():
+    """An intervention chosen for each partner on the same grounds says its reason once and 'The same goes
+    for Olga.', instead of the whole sentence twice; reasons that differ beyond the names stay whole."""
+    from dynamics.case.model import load_case
+    from dynamics.inference.assessment import assess
+    from dynamics.inference.why import said_once
+    why = {i.id: i.why for i in assess(load_case(CASES / "ivanova-tanaka.yaml")).interventions}
+    assert (why["time-out-and-return"].count("a break of at least twenty minutes"),
+            why["time-out-and-return"].endswith("The same goes for Olga.")) == (1, True)
+    assert said_once(["Ann naps. Bo naps.", "Bo naps.", "Ann reads.", "Bo reads.", "Cy reads a lot."],
+                     ["Ann", "Bo"]) == ["Ann naps. Bo naps.", "Bo naps.", "Ann reads. The same goes for Bo.",
+                                        "Cy reads a lot."]

@@ -11,6 +11,7 @@ from ..knowledge.language import parse_source
 from ..knowledge.vocabulary import vocabulary
 from . import engine
 from .facts import group_scores, latest_measures, ratio_of, trend_groups
+from .why import said_once
 from . import judgements
 from .reading import (UNDETERMINED, Assessment, ClinicianJudgement, Concern, Cycle, Evidence, Intervention,
                       PartnerReading, Reading, Record, Report, Risk, Safety, Screen, SessionTrend, SourceRef,
@@ -145,7 +146,7 @@ def _interventions(run: Run, case: Case) -> tuple[Intervention, ...]:
                 entry["cited"].extend(run.kb.rule(c.rule).sources)
     order = {pid: i for i, pid in enumerate(case.partner_ids)}
     result = [Intervention(iid, tuple(sorted(entry["partners"], key=order.get)), catalog[iid]["title"],
-                           " ".join(entry["why"]),
+                           " ".join(said_once(entry["why"], list(run.names.values()))),
                            sources(run, (*entry["cited"], *catalog[iid].get("sources", ()))),
                            int(catalog[iid]["priority"]), bool(catalog[iid]["conjoint"]))
               for iid, entry in merged.items()]

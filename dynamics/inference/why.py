@@ -63,3 +63,20 @@ def format_why(text: str, bindings: dict, names: dict) -> str:
                     values.append(v)
         return _render(values if len(values) > 1 else values[0], attr, names)
     return " ".join(re.sub(r"\{(\w+(?:\|\w+)*)(?:\.(name|label|freq|ratio))?\}", fill, text).split())
+
+
+def said_once(sentences: list[str], names: list[str]) -> list[str]:
+    """Say once what is said alike of each partner: a sentence that reads the same as an earlier one, the
+    partners' names apart, is dropped, and the earlier one ends "The same goes for Olga." instead."""
+    pattern = "|".join(rf"\b{re.escape(n)}\b" for n in sorted(names, key=len, reverse=True) if n)
+
+    def masked(sentence: str) -> str:
+        return re.sub(pattern, "\0", sentence) if pattern else sentence
+    kept: list[tuple[str, list[str]]] = []
+    for sentence in sentences:
+        twin = next((k for k in kept if masked(k[0]) == masked(sentence)), None) if pattern else None
+        if twin is None:
+            kept.append((sentence, []))
+        else:
+            twin[1].append(re.search(pattern, sentence).group(0))
+    return [s + (f" The same goes for {' and '.join(also)}." if also else "") for s, also in kept]
