@@ -53,7 +53,7 @@ def over_time() -> list[str]:
            "the assessment shows the latest completed screen per partner, so a clear screen differs from "
            "none.", "",
            "## Judgements over time", "",
-           f"| entry | what it does |", "|---|---|",
+           "| entry | what it does |", "|---|---|",
            f"| `{j.OVERRIDE.value} C V` | C reads V, with certainty 1, marked as set by the clinician |",
            f"| `{j.REJECT.value} C V` | the engine may not conclude V for C: the next best reading stands, or "
            "it abstains |",

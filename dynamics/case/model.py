@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CaseError
 from ..knowledge.labels import JUDGEMENTS, Judgement
 from ..yamlnodes import read_file
 

@@ -138,7 +138,7 @@ def _review(q: Questionnaire, out: Path) -> bool:
 
 def summary(q: Questionnaire, out: Path) -> str:
     """Return the review text: every answer worth checking, numbered as its question was."""
-    t, s, a, vocab = q.t, q.t["summary"], q.answers, q.vocab
+    t, s, a = q.t, q.t["summary"], q.answers
     names = q.names()
     order = q.numbered() + [x for x in q.plan() if not x.asked]   # filled-in ones (ids, date) numbered last
     number = {question.key: i for i, question in enumerate(order, start=1)}
