@@ -12,10 +12,8 @@ from collections.abc import Callable
 from ..case.model import PARTNER_ID, Case
 from ..case.instruments import ECR_R_ITEMS
 from .questions import SKIP, Invalid, Question, read_frequency, read_months, read_numbers, read_picks, read_text
-from .questions import SCREEN, asked_in_person, read_yes_no, screened, sections, shown, texts
-
-#: the checklist of the private part: the behaviours the vocabulary marks private, outside the safety screen
-PRIVATE = "private"
+from .questions import PRIVATE, SCREEN, asked_in_person, checklist_words, checklists, listed_line, read_yes_no
+from .questions import screened, shown, texts
 from ..knowledge.vocabulary import vocabulary
 
 
@@ -67,13 +65,8 @@ class Questionnaire:
         return len(self.numbered(plan)) + (2 * len(screen) + 2 if SCREEN not in self.answers else 0)
 
     def checklists(self) -> list[tuple[str, tuple[str, ...]]]:
-        """Return (checklist id, behaviours) in the order asked: each section's moves that are not private,
-        then the private part's (trust, attention outside the couple); the safety screen is asked item by item."""
-        found, private = [], []
-        for sid, behaviours in sections():
-            found.append((sid, tuple(b for b in behaviours if not self.vocab.behaviors[b].private)))
-            private += [b for b in behaviours if self.vocab.behaviors[b].private]
-        return found + [(PRIVATE, tuple(private))]
+        """Return (checklist id, behaviours) in the order asked (`questions.checklists`)."""
+        return checklists()
 
     def frequency(self, pos: int, behavior: str) -> str | None:
         """Return what the answers say of partner pos and a behaviour: its frequency, never for a move left
@@ -135,18 +128,14 @@ class Questionnaire:
     def listed_line(self, behavior: str, pos: int) -> str:
         """Return a move's checklist line about partner pos, naming the other partner as whoever answers
         knows them: "you" to the other partner, else by name."""
-        other = "you" if self.answers.get("respondent") == str(3 - pos) else self.names()[2 - pos]
-        return self.vocab.behaviors[behavior].listed.format(other=other,
-                                                            others="your" if other == "you" else f"{other}'s")
+        return listed_line(behavior, "you" if self.answers.get("respondent") == str(3 - pos) else self.names()[2 - pos])
 
     def _checklist(self, lid: str, behaviours: tuple[str, ...], section: str) -> list[Question]:
         """Each partner's checklist of these moves, each followed by a frequency question per move ticked.
 
         An answers file that leaves a checklist out ticks every move, so it is asked about each one as
         before checklists existed; a skipped checklist records nothing for that partner's moves."""
-        own = next((s.get("checklist", {}) for s in self.t["sections"] if s["id"] == lid),
-                   self.t[SCREEN].get("checklist", {}) if lid == PRIVATE else {})
-        c, names, qs = self.t["checklist"] | own, self.names(), []
+        c, names, qs = checklist_words(lid), self.names(), []
         respondent = self.answers.get("respondent")
         for pos in self._partners():
             ask = c["self"] if respondent == str(pos) else c["other"].format(name=names[pos - 1])

@@ -54,6 +54,38 @@ def asked_in_person(behavior: str, about_self: bool, other: str) -> str:
     return b.ask_self.format(other=other) if about_self else b.ask_partner.format(name=other)
 
 
+#: the checklist of the private part: the behaviours the vocabulary marks private, outside the safety screen
+PRIVATE = "private"
+
+
+def checklists() -> list[tuple[str, tuple[str, ...]]]:
+    """Return (checklist id, behaviours) in the order the intake lists them: each section's moves that are
+    not private, then the private part's (trust, attention outside the couple); the safety screen is
+    asked item by item. The terminal and the browser's partner form both list these."""
+    vocab = vocabulary()
+    found, private = [], []
+    for sid, behaviours in sections():
+        found.append((sid, tuple(b for b in behaviours if not vocab.behaviors[b].private)))
+        private += [b for b in behaviours if vocab.behaviors[b].private]
+    return found + [(PRIVATE, tuple(private))]
+
+
+def checklist_words(checklist: str) -> dict:
+    """Return a checklist's questions ('self', 'other', ...): rules/intake.yaml's `checklist`, with a
+    section's own `checklist:` (or, for the private part, the safety part's) over it."""
+    t = texts()
+    own = next((s.get("checklist", {}) for s in t["sections"] if s["id"] == checklist),
+               t[SCREEN].get("checklist", {}) if checklist == PRIVATE else {})
+    return t["checklist"] | own
+
+
+def listed_line(behavior: str, other: str) -> str:
+    """Return a move's checklist line, naming the other partner as the person answering knows them:
+    "you" (and "your") when they are that partner, else by name ("Tom", "Tom's")."""
+    return vocabulary().behaviors[behavior].listed.format(
+        other=other, others="your" if other == "you" else f"{other}'s")
+
+
 def texts() -> dict:
     """Return the questionnaire's texts from rules/intake.yaml."""
     return knowledge.read("intake.yaml")

@@ -13,8 +13,8 @@ import click
 from ..errors import printable
 
 from .drafts import draft_path, load_draft, save_draft
-from .questionnaire import PRIVATE, Questionnaire
-from .questions import SCREEN, SKIP, Invalid, read_yes_no
+from .questionnaire import Questionnaire
+from .questions import PRIVATE, SCREEN, SKIP, Invalid, read_yes_no
 
 
 class Stop(Exception):

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..intake.flow import observed
-from ..intake.questions import Invalid, asked_in_person, read_frequency, sections, texts
+from ..intake.questions import PRIVATE, Invalid, asked_in_person, checklist_words, checklists, listed_line
+from ..intake.questions import read_frequency, texts
 from ..knowledge.vocabulary import vocabulary
 
 CONSENT_ANSWERS = ("yes", "skip")
@@ -50,21 +51,18 @@ def _line(text: str) -> str:
 
 def _lists() -> list[tuple[dict, tuple[str, ...]]]:
     """Return each section's texts with its moves that are not private, in the intake's order."""
-    vocab = vocabulary()
     named = {s["id"]: s for s in texts()["sections"]}
-    return [(named[sid], tuple(b for b in behaviours if not vocab.behaviors[b].private)) for sid, behaviours in sections()]
+    return [(named[lid], behaviours) for lid, behaviours in checklists() if lid != PRIVATE]
 
 
 def everyday(other: str) -> list[dict]:
     """Return the sections as the first step shows them: each with a checklist about the partner and one
     about the other, every line a move (field `pick.SECTION.self` or `.other`, one value per move ticked)."""
-    vocab = vocabulary()
     found = []
     for s, behaviours in _lists():
-        c, lists = texts()["checklist"] | s.get("checklist", {}), []
-        for side, legend, them, theirs in (("self", c["self"], other, f"{other}'s"),
-                                           ("other", c["other"].format(name=other), "you", "your")):
-            lines = [(b, _line(vocab.behaviors[b].listed.format(other=them, others=theirs))) for b in behaviours]
+        c, lists = checklist_words(s["id"]), []
+        for side, legend, them in (("self", c["self"], other), ("other", c["other"].format(name=other), "you")):
+            lines = [(b, _line(listed_line(b, them))) for b in behaviours]
             lists.append({"field": f"pick.{s['id']}.{side}", "legend": legend, "lines": lines})
         found.append({"id": s["id"], "title": s["title"], "intro": s["intro"], "lists": lists})
     return found
