@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from dynamics.inference.assessment import assess
 from dynamics.case.model import load_case
-from dynamics.output.charts import ratio_words, trend_svg
+from dynamics.notation import ratio_words
+from dynamics.output.charts import trend_svg
 from dynamics.cli import cli
 from dynamics.output.charts import inline_svg
 from dynamics.inference.reading import SessionTrend, Trends

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from ..inference.reading import SessionTrend, Trends
-from ..notation import EMPTY_SIDES, ratio_words   # noqa: F401  (ratio_words: the one notation, used here and by present.py)
+from ..notation import EMPTY_SIDES, ratio_words
 
 RATIO_LOW, RATIO_HIGH = 1 / 30, 30.0
 RATIO_TICKS = (1 / 20, 1 / 5, 1.0, 5.0, 20.0)

@@ -7,7 +7,8 @@ import json
 from ..inference.judgements import Standing
 from ..inference.reading import Assessment, ClinicianJudgement, PartnerReading, Reading, Trend
 from ..knowledge.labels import Origin
-from .charts import RATIO_MEANING, ratio_words
+from ..notation import ratio_words
+from .charts import RATIO_MEANING
 
 _ARROW = {Trend.RISING: "up", Trend.FALLING: "down"}
 
