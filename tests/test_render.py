@@ -12,6 +12,7 @@ and look at the difference (git diff tests/golden) before committing it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import json
 import os
@@ -444,6 +445,13 @@ def test_drift_is_drawn_where_the_engine_concludes_it(path: Path) -> None:
     assert [p for p in drifting if f"{p}:drift" not in graph] == []
 
 
+@functools.lru_cache(maxsize=None)
+def drawn_svg(path: Path, audience: str) -> tuple[str, str]:
+    """Return a drawing rendered to SVG by Graphviz, and its DOT text: rendered once for the page tests."""
+    _, _, graph, dot = drawing(path, audience)
+    return render(graph, "svg").decode("utf-8"), dot
+
+
 MAX_WIDTH_PT = 1150   # A4 landscape is 842 pt wide; the widest case today is about 1094 pt (printed at 9 pt or more, below)
 
 
@@ -453,8 +461,7 @@ MAX_WIDTH_PT = 1150   # A4 landscape is 842 pt wide; the widest case today is ab
 def test_picture_width_fits_a_landscape_page(path: Path, audience: str) -> None:
     """No picture is wider than MAX_WIDTH_PT points, and no text in it is smaller than 12 points."""
     import re
-    _, _, graph, dot = drawing(path, audience)
-    svg = render(graph, "svg").decode("utf-8")
+    svg, dot = drawn_svg(path, audience)
     width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     sizes = [float(s) for s in re.findall(r'POINT-SIZE="([\d.]+)"', dot)]
     assert (width <= MAX_WIDTH_PT, min(sizes, default=12) >= 12) == (True, True), width
@@ -471,8 +478,7 @@ MIN_PRINTED_PT = 9.0                # issue 14: no text smaller than 9 pt on pap
 def test_smallest_text_prints_large_enough_on_a4_landscape(path: Path, audience: str) -> None:
     """Scaled to fit the landscape page's printable area, the smallest text of the SVG is MIN_PRINTED_PT or more."""
     import re
-    _, _, graph, _ = drawing(path, audience)
-    svg = render(graph, "svg").decode("utf-8")
+    svg, _ = drawn_svg(path, audience)
     width, height = (float(v) for v in re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+) ([\d.]+)"', svg).groups())
     smallest = min(float(s) for s in re.findall(r'font-size="([\d.]+)"', svg))
     scale = min(1.0, PRINT_WIDTH_PT / width, PRINT_HEIGHT_PT / height)
