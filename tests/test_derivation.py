@@ -115,3 +115,18 @@ def test_a_reason_alike_for_both_partners_is_said_once():
     assert said_once(["Ann naps. Bo naps.", "Bo naps.", "Ann reads.", "Bo reads.", "Cy reads a lot."],
                      ["Ann", "Bo"]) == ["Ann naps. Bo naps.", "Bo naps.", "Ann reads. The same goes for Bo.",
                                         "Cy reads a lot."]
+
+
+def test_an_abstention_reads_as_one_clause_in_the_partner_line():
+    """'... to read Alex's strategy; position in the cycle: ...', not 'strategy.; position'."""
+    from dynamics.case.model import parse_case
+    from dynamics.inference.assessment import assess
+    from dynamics.output.present import as_text
+    case = parse_case("version: 1\ncase_id: thin\npartners: [{id: A, name: Sam}, {id: B, name: Alex}]\n"
+                      "sessions:\n  - date: 2026-11-30\n    observations:\n"
+                      "      - {partner: A, behavior: bid, frequency: often, source: self}\n"
+                      "      - {partner: A, behavior: stonewalling, frequency: often, source: self}\n"
+                      "      - {partner: B, behavior: turning_toward, frequency: often, source: partner}\n", "thin.yaml")
+    lines = [x for x in as_text(assess(case)).splitlines() if "(B):" in x]
+    assert (len(lines), ".;" in lines[0], "undetermined" in lines[0], "; position" in lines[0]) == (
+        1, False, True, True), lines

@@ -61,7 +61,7 @@ def judgement_line(j: ClinicianJudgement) -> str:
 
 
 def _partner_line(p: PartnerReading) -> str:
-    line = f"{p.name} ({p.id}): {reading_words(p.strategy, '-ish')}"
+    line = f"{p.name} ({p.id}): {reading_words(p.strategy, '-ish').rstrip('.')}"   # more follows after ';'
     if p.position:
         line += f"; position in the cycle: {p.position}"
     if p.ecr_r:
